@@ -1,0 +1,313 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * KVM family: kvm:kvm_msi_set_irq, kvm_set_irq, kvm_ack_irq, kvm_pi_irte_update,
+ * kvm_apic_accept_irq, kvm_inj_virq, kvm_eoi and the hypercall tracepoints.
+ * MSI injections are aggregated per (address, data, pid, host irq) with the
+ * host-handler -> injection hop time when a host irq handler is running on
+ * this cpu (irqfd fast path); every injection is streamed only when cfg_full.
+ */
+#include "common.bpf.h"
+
+/* Field layouts of older kernels (CO-RE flavors). */
+/* <= 6.16: kvm_pi_irte_update carried the posted descriptor address. */
+struct trace_event_raw_kvm_pi_irte_update___old {
+	__u64 pi_desc_addr;
+} __attribute__((preserve_access_index));
+
+/* older kernels: kvm_inj_virq(irq) before soft/reinjected were added. */
+struct trace_event_raw_kvm_inj_virq___old {
+	unsigned int irq;
+} __attribute__((preserve_access_index));
+
+/* kvm_hv_hypercall gained var_cnt; kvm_xen_hypercall gained cpl. */
+struct trace_event_raw_kvm_hv_hypercall___new {
+	__u16 var_cnt;
+} __attribute__((preserve_access_index));
+
+struct trace_event_raw_kvm_xen_hypercall___new {
+	__u8 cpl;
+} __attribute__((preserve_access_index));
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct it_msi_key);
+	__type(value, struct it_msi_stat);
+} msi_stats SEC(".maps");
+
+/* pid of the process-context event, 0 when in a host irq handler. */
+static __always_inline bool kvm_ctx(struct it_cur_irq **cp, __u32 *pid)
+{
+	struct it_cur_irq *c = cur_irq_get();
+
+	*cp = (c && c->active) ? c : NULL;
+	if (*cp) {
+		*pid = 0;
+		return true;
+	}
+	if (tgid_filtered())
+		return false;
+	*pid = bpf_get_current_pid_tgid() >> 32;
+	return true;
+}
+
+SEC("tracepoint/kvm/kvm_msi_set_irq")
+int tp_kvm_msi_set_irq(struct trace_event_raw_kvm_msi_set_irq *ctx)
+{
+	struct it_msi_key k = {};
+	struct it_msi_stat *st;
+	struct it_cur_irq *c;
+	__u64 now = bpf_ktime_get_ns(), hop = 0;
+	__u32 pid;
+
+	if (!kvm_ctx(&c, &pid))
+		return 0;
+	cnt_add(IT_CNT_KVM_MSI, 1);
+	k.address = ctx->address;
+	k.data = (__u32)ctx->data;
+	k.pid = pid;
+	if (c) {
+		k.host_irq = c->irq;
+		hop = now - c->ts;
+	}
+	st = bpf_map_lookup_elem(&msi_stats, &k);
+	if (!st) {
+		struct it_msi_stat zero = { .first_ts = now };
+
+		bpf_map_update_elem(&msi_stats, &k, &zero, BPF_NOEXIST);
+		st = bpf_map_lookup_elem(&msi_stats, &k);
+	}
+	if (st) {
+		st->count++;
+		st->last_ts = now;
+		if (c) {
+			st->hop_sum_ns += hop;
+			hist_add(&st->hop, hop);
+		}
+	} else {
+		cnt_add(IT_CNT_AGG_FULL, 1);
+	}
+	if (cfg_full) {
+		struct it_kvm_msi *e = ev_reserve(sizeof(*e));
+
+		if (!e)
+			return 0;
+		ev_hdr(&e->h, IT_EV_KVM_MSI, sizeof(*e),
+		       IT_F_DATAPLANE | (c ? IT_F_IN_HARDIRQ : 0), now);
+		e->address = ctx->address;
+		e->data = ctx->data;
+		e->host_irq = c ? c->irq : 0;
+		e->pad = 0;
+		e->since_irq = hop;
+		ev_submit(e, true);
+	}
+	return 0;
+}
+
+static __always_inline int set_irq_ev(__u8 type, __u32 gsi, __s32 level, __s32 src)
+{
+	struct it_cur_irq *c;
+	__u64 now = bpf_ktime_get_ns();
+	__u32 pid;
+	struct it_kvm_set_irq *e;
+
+	if (!kvm_ctx(&c, &pid))
+		return 0;
+	if (!cfg_full) {
+		agg_count(type, pid, gsi, level, now);
+		return 0;
+	}
+	e = ev_reserve(sizeof(*e));
+	if (!e)
+		return 0;
+	ev_hdr(&e->h, type, sizeof(*e), IT_F_DATAPLANE | (c ? IT_F_IN_HARDIRQ : 0), now);
+	e->gsi = gsi;
+	e->level = level;
+	e->irq_source_id = src;
+	e->pad = 0;
+	ev_submit(e, true);
+	return 0;
+}
+
+SEC("tracepoint/kvm/kvm_set_irq")
+int tp_kvm_set_irq(struct trace_event_raw_kvm_set_irq *ctx)
+{
+	return set_irq_ev(IT_EV_KVM_SET_IRQ, ctx->gsi, ctx->level, ctx->irq_source_id);
+}
+
+SEC("tracepoint/kvm/kvm_ack_irq")
+int tp_kvm_ack_irq(struct trace_event_raw_kvm_ack_irq *ctx)
+{
+	return set_irq_ev(IT_EV_KVM_ACK_IRQ, ctx->pin, ctx->irqchip, 0);
+}
+
+SEC("tracepoint/kvm/kvm_pi_irte_update")
+int tp_kvm_pi_irte_update(struct trace_event_raw_kvm_pi_irte_update *ctx)
+{
+	struct it_kvm_pi_irte *e;
+
+	if (tgid_filtered())
+		return 0;
+	e = ev_reserve(sizeof(*e));
+	if (!e)
+		return 0;
+	__builtin_memset(e, 0, sizeof(*e));
+	ev_hdr(&e->h, IT_EV_KVM_PI_IRTE, sizeof(*e), 0, bpf_ktime_get_ns());
+	e->host_irq = ctx->host_irq;
+	e->vcpu_id = ctx->vcpu_id;
+	e->gsi = ctx->gsi;
+	e->gvec = ctx->gvec;
+	e->set = ctx->set;
+	if (bpf_core_field_exists(((struct trace_event_raw_kvm_pi_irte_update___old *)0)->pi_desc_addr))
+		e->pi_desc_addr = BPF_CORE_READ((struct trace_event_raw_kvm_pi_irte_update___old *)ctx,
+						pi_desc_addr);
+	ev_submit(e, false);
+	return 0;
+}
+
+static __always_inline int apic_ev(__u8 type, __u32 apicid, __u32 vector, __u16 dm, __u16 tm,
+				   __u8 soft, __u8 reinj)
+{
+	struct it_cur_irq *c;
+	__u64 now = bpf_ktime_get_ns();
+	__u32 pid;
+	struct it_kvm_apic *e;
+
+	if (!kvm_ctx(&c, &pid))
+		return 0;
+	if (!cfg_full) {
+		agg_count(type, pid, apicid, vector, now);
+		return 0;
+	}
+	e = ev_reserve(sizeof(*e));
+	if (!e)
+		return 0;
+	ev_hdr(&e->h, type, sizeof(*e), IT_F_DATAPLANE | (c ? IT_F_IN_HARDIRQ : 0), now);
+	e->apicid = apicid;
+	e->vector = vector;
+	e->dm = dm;
+	e->tm = tm;
+	e->soft = soft;
+	e->reinjected = reinj;
+	e->pad[0] = e->pad[1] = 0;
+	ev_submit(e, true);
+	return 0;
+}
+
+SEC("tracepoint/kvm/kvm_apic_accept_irq")
+int tp_kvm_apic_accept_irq(struct trace_event_raw_kvm_apic_accept_irq *ctx)
+{
+	return apic_ev(IT_EV_KVM_APIC_ACCEPT, ctx->apicid, ctx->vec, ctx->dm, ctx->tm, 0, 0);
+}
+
+SEC("tracepoint/kvm/kvm_inj_virq")
+int tp_kvm_inj_virq(struct trace_event_raw_kvm_inj_virq *ctx)
+{
+	__u32 vec;
+	__u8 soft = 0, reinj = 0;
+
+	if (bpf_core_field_exists(ctx->vector)) {
+		vec = ctx->vector;
+		soft = ctx->soft;
+		reinj = ctx->reinjected;
+	} else {
+		vec = BPF_CORE_READ((struct trace_event_raw_kvm_inj_virq___old *)ctx, irq);
+	}
+	return apic_ev(IT_EV_KVM_INJ_VIRQ, 0, vec, 0, 0, soft, reinj);
+}
+
+SEC("tracepoint/kvm/kvm_eoi")
+int tp_kvm_eoi(struct trace_event_raw_kvm_eoi *ctx)
+{
+	return apic_ev(IT_EV_KVM_EOI, ctx->apicid, ctx->vector, 0, 0, 0, 0);
+}
+
+/* ---- hypercalls: aggregated per (kind, pid, nr); streamed when cfg_full ---- */
+
+static __always_inline struct it_hypercall *hc_begin(__u8 type, __u64 nr, __u64 *now)
+{
+	struct it_hypercall *e;
+
+	if (tgid_filtered())
+		return NULL;
+	*now = bpf_ktime_get_ns();
+	if (!cfg_full) {
+		agg_count(type, bpf_get_current_pid_tgid() >> 32, nr, 0, *now);
+		return NULL;
+	}
+	e = ev_reserve(sizeof(*e));
+	if (!e)
+		return NULL;
+	__builtin_memset(e, 0, sizeof(*e));
+	ev_hdr(&e->h, type, sizeof(*e), IT_F_DATAPLANE, *now);
+	e->nr = nr;
+	return e;
+}
+
+SEC("tracepoint/kvm/kvm_hypercall")
+int tp_kvm_hypercall(struct trace_event_raw_kvm_hypercall *ctx)
+{
+	__u64 now;
+	struct it_hypercall *e = hc_begin(IT_EV_HC_KVM, ctx->nr, &now);
+
+	if (!e)
+		return 0;
+	e->args[0] = ctx->a0;
+	e->args[1] = ctx->a1;
+	e->args[2] = ctx->a2;
+	e->args[3] = ctx->a3;
+	ev_submit(e, true);
+	return 0;
+}
+
+SEC("tracepoint/kvm/kvm_hv_hypercall")
+int tp_kvm_hv_hypercall(struct trace_event_raw_kvm_hv_hypercall *ctx)
+{
+	__u64 now;
+	struct it_hypercall *e = hc_begin(IT_EV_HC_HV, ctx->code, &now);
+
+	if (!e)
+		return 0;
+	e->args[0] = ctx->ingpa;
+	e->args[1] = ctx->outgpa;
+	e->rep_cnt = ctx->rep_cnt;
+	e->rep_idx = ctx->rep_idx;
+	e->fast = ctx->fast;
+	if (bpf_core_field_exists(((struct trace_event_raw_kvm_hv_hypercall___new *)0)->var_cnt))
+		e->var_cnt = BPF_CORE_READ((struct trace_event_raw_kvm_hv_hypercall___new *)ctx, var_cnt);
+	ev_submit(e, true);
+	return 0;
+}
+
+SEC("tracepoint/kvm/kvm_hv_hypercall_done")
+int tp_kvm_hv_hypercall_done(struct trace_event_raw_kvm_hv_hypercall_done *ctx)
+{
+	__u64 now;
+	struct it_hypercall *e = hc_begin(IT_EV_HC_HV_DONE, ctx->result, &now);
+
+	if (!e)
+		return 0;
+	e->ret = ctx->result;
+	ev_submit(e, true);
+	return 0;
+}
+
+SEC("tracepoint/kvm/kvm_xen_hypercall")
+int tp_kvm_xen_hypercall(struct trace_event_raw_kvm_xen_hypercall *ctx)
+{
+	__u64 now;
+	struct it_hypercall *e = hc_begin(IT_EV_HC_XEN, ctx->nr, &now);
+
+	if (!e)
+		return 0;
+	e->args[0] = ctx->a0;
+	e->args[1] = ctx->a1;
+	e->args[2] = ctx->a2;
+	e->args[3] = ctx->a3;
+	e->args[4] = ctx->a4;
+	e->args[5] = ctx->a5;
+	if (bpf_core_field_exists(((struct trace_event_raw_kvm_xen_hypercall___new *)0)->cpl))
+		e->cpl = BPF_CORE_READ((struct trace_event_raw_kvm_xen_hypercall___new *)ctx, cpl);
+	ev_submit(e, true);
+	return 0;
+}

@@ -1,0 +1,380 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * VMM ioctl family: syscalls:sys_enter_ioctl / sys_exit_ioctl.
+ * The enter program filters by command number in the kernel (any other
+ * ioctl costs one switch) and remembers (cmd, fd, arg, time) per thread;
+ * the exit program reads the argument from the caller's memory, which the
+ * kernel never changes for these commands, and streams one record with the
+ * return value and the time the ioctl took.
+ */
+#include "common.bpf.h"
+
+/* ioctl numbers (uapi, stable): checked against <linux/kvm.h> and
+ * <linux/vfio.h> in src/decode.c. */
+#define IT_KVM_CREATE_VM		0x0000AE01u
+#define IT_KVM_CREATE_VCPU		0x0000AE41u
+#define IT_KVM_SET_GSI_ROUTING		0x4008AE6Au
+#define IT_KVM_IRQFD			0x4020AE76u
+#define IT_KVM_SIGNAL_MSI		0x4020AEA5u
+#define IT_VFIO_GROUP_GET_DEVICE_FD	0x00003B6Au
+#define IT_VFIO_DEVICE_SET_IRQS		0x00003B6Eu
+
+#define IT_KVM_IRQ_ROUTING_MSI		2
+#define IT_VFIO_IRQ_SET_DATA_EVENTFD	(1u << 2)
+#define IT_MAX_GSI_ROUTES		4096	/* KVM_MAX_IRQ_ROUTES */
+
+/* syscall tracepoint records (stable layout of syscall trace events) */
+struct it_sys_enter_ioctl {
+	__u64 common;
+	__s32 nr;
+	__u32 pad;
+	__u64 fd;
+	__u64 cmd;
+	__u64 arg;
+};
+
+struct it_sys_exit_ioctl {
+	__u64 common;
+	__s32 nr;
+	__u32 pad;
+	__s64 ret;
+};
+
+/* uapi layouts read from the VMM's memory */
+struct it_u_routing_entry {
+	__u32 gsi;
+	__u32 type;
+	__u32 flags;
+	__u32 pad;
+	__u32 u[8];	/* msi: address_lo, address_hi, data, devid */
+};
+
+struct it_u_irq_set {
+	__u32 argsz;
+	__u32 flags;
+	__u32 index;
+	__u32 start;
+	__u32 count;
+};
+
+struct it_pending_ioctl {
+	__u64 ts;
+	__u64 arg;
+	__u32 fd;
+	__u32 cmd;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);		/* tid */
+	__type(value, struct it_pending_ioctl);
+} pending_ioctl SEC(".maps");
+
+/* The completed ioctl being emitted on this cpu: the per-command emitters
+ * are global functions, verified once each, and read it from here. */
+struct it_ioctl_done {
+	struct it_pending_ioctl p;
+	__s64 ret;
+	__u64 now;
+	__u32 nr;		/* routing entries to read */
+	__u32 nr_msi;		/* MSI entries streamed */
+	__u32 failed;		/* a read of the caller's memory failed */
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct it_ioctl_done);
+} ioctl_done SEC(".maps");
+
+static __always_inline struct it_ioctl_done *done_get(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&ioctl_done, &zero);
+}
+
+SEC("tracepoint/syscalls/sys_enter_ioctl")
+int tp_sys_enter_ioctl(struct it_sys_enter_ioctl *ctx)
+{
+	__u32 cmd = (__u32)ctx->cmd, tid;
+	struct it_pending_ioctl p;
+
+	switch (cmd) {
+	case IT_KVM_SIGNAL_MSI:
+		if (!cfg_full) {
+			/* data plane: the injection itself is kvm_msi_set_irq */
+			cnt_add(IT_CNT_IOCTL, 1);
+			return 0;
+		}
+		break;
+	case IT_KVM_CREATE_VM:
+	case IT_KVM_CREATE_VCPU:
+	case IT_KVM_SET_GSI_ROUTING:
+	case IT_KVM_IRQFD:
+	case IT_VFIO_GROUP_GET_DEVICE_FD:
+	case IT_VFIO_DEVICE_SET_IRQS:
+		break;
+	default:
+		return 0;
+	}
+	if (tgid_filtered())
+		return 0;
+	tid = (__u32)bpf_get_current_pid_tgid();
+	p.ts = bpf_ktime_get_ns();
+	p.arg = ctx->arg;
+	p.fd = (__u32)ctx->fd;
+	p.cmd = cmd;
+	bpf_map_update_elem(&pending_ioctl, &tid, &p, BPF_ANY);
+	return 0;
+}
+
+static __always_inline void ioc_common(struct it_ioctl_common *c, const struct it_pending_ioctl *p,
+				       __s64 ret, __u64 now)
+{
+	c->fd = p->fd;
+	c->cmd = p->cmd;
+	c->ret = ret;
+	c->duration = now - p->ts;
+}
+
+/* bpf_loop callback: one routing entry.  Its running state lives in the
+ * ioctl_done map value (not on the stack) so the verifier sees every
+ * iteration alike and converges. */
+static long gsi_route_cb(__u64 i, void *unused)
+{
+	struct it_ioctl_done *d = done_get();
+	struct it_u_routing_entry ent;
+	struct it_ioctl_gsi_route *e;
+
+	if (!d || i >= d->nr)
+		return 1;
+	if (bpf_probe_read_user(&ent, sizeof(ent),
+				(void *)(d->p.arg + 8 + i * sizeof(ent)))) {
+		d->failed = 1;
+		return 1;
+	}
+	if (ent.type != IT_KVM_IRQ_ROUTING_MSI)
+		return 0;
+	d->nr_msi++;
+	e = ev_reserve(sizeof(*e));
+	if (!e)
+		return 0;
+	ev_hdr(&e->h, IT_EV_IOCTL_GSI_ROUTE, sizeof(*e), 0, d->now);
+	ioc_common(&e->c, &d->p, d->ret, d->now);
+	e->index = i;
+	e->gsi = ent.gsi;
+	e->type = ent.type;
+	e->flags = ent.flags;
+	e->address_lo = ent.u[0];
+	e->address_hi = ent.u[1];
+	e->data = ent.u[2];
+	e->devid = ent.u[3];
+	ev_submit(e, false);
+	return 0;
+}
+
+__noinline int it_emit_gsi_routing(void)
+{
+	struct it_ioctl_done *d = done_get();
+	struct it_ioctl_gsi_routing *e;
+	__u32 hdr[2] = {};
+
+	if (!d)
+		return 0;
+	d->nr = 0;
+	d->nr_msi = 0;
+	d->failed = 0;
+	if (bpf_probe_read_user(hdr, sizeof(hdr), (void *)d->p.arg)) {
+		d->failed = 1;
+	} else {
+		d->nr = hdr[0] < IT_MAX_GSI_ROUTES ? hdr[0] : IT_MAX_GSI_ROUTES;
+		bpf_loop(IT_MAX_GSI_ROUTES, gsi_route_cb, NULL, 0);
+	}
+	if (d->failed)
+		cnt_add(IT_CNT_IOCTL_READ_FAIL, 1);
+	/* the table record follows its entries: it commits them */
+	e = ev_reserve(sizeof(*e));
+	if (!e)
+		return 0;
+	ev_hdr(&e->h, IT_EV_IOCTL_GSI_ROUTING, sizeof(*e), 0, d->now);
+	ioc_common(&e->c, &d->p, d->ret, d->now);
+	e->nr = hdr[0];
+	e->flags = hdr[1];
+	e->nr_msi = d->nr_msi;
+	e->truncated = d->failed ? hdr[0] : hdr[0] - d->nr;
+	ev_submit(e, false);
+	return 0;
+}
+
+__noinline int it_emit_set_irqs(void)
+{
+	struct it_ioctl_done *d = done_get();
+	struct it_ioctl_set_irqs *e;
+	struct it_u_irq_set s = {};
+	struct it_pending_ioctl *p;
+	__s64 ret;
+	__u64 now;
+	__u32 n;
+
+	if (!d)
+		return 0;
+	p = &d->p;
+	ret = d->ret;
+	now = d->now;
+	e = ev_reserve(sizeof(*e));
+	if (!e)
+		return 0;
+	__builtin_memset(e, 0, sizeof(*e));
+	ev_hdr(&e->h, IT_EV_IOCTL_SET_IRQS, sizeof(*e), 0, now);
+	ioc_common(&e->c, p, ret, now);
+	if (bpf_probe_read_user(&s, sizeof(s), (void *)p->arg)) {
+		cnt_add(IT_CNT_IOCTL_READ_FAIL, 1);
+	} else {
+		e->flags = s.flags;
+		e->index = s.index;
+		e->start = s.start;
+		e->count = s.count;
+		if (s.flags & IT_VFIO_IRQ_SET_DATA_EVENTFD) {
+			n = s.count < IT_MAX_IRQ_FDS ? s.count : IT_MAX_IRQ_FDS;
+			if (bpf_probe_read_user(e->fds, sizeof(e->fds), (void *)(p->arg + sizeof(s)))) {
+				/* the array may end just before an unmapped page: read what exists */
+				__u32 sz = n * 4;
+
+				if (sz > sizeof(e->fds))
+					sz = sizeof(e->fds);
+				if (bpf_probe_read_user(e->fds, sz, (void *)(p->arg + sizeof(s))))
+					n = 0;
+			}
+			e->nfds = n;
+		}
+	}
+	ev_submit(e, false);
+	return 0;
+}
+
+__noinline int it_emit_irqfd(void)
+{
+	struct it_ioctl_done *d = done_get();
+	struct it_ioctl_irqfd *e;
+	__u32 u[4] = {};
+
+	if (!d)
+		return 0;
+	e = ev_reserve(sizeof(*e));
+	if (!e)
+		return 0;
+	ev_hdr(&e->h, IT_EV_IOCTL_IRQFD, sizeof(*e), 0, d->now);
+	ioc_common(&e->c, &d->p, d->ret, d->now);
+	if (bpf_probe_read_user(u, sizeof(u), (void *)d->p.arg))
+		cnt_add(IT_CNT_IOCTL_READ_FAIL, 1);
+	e->efd = u[0];
+	e->gsi = u[1];
+	e->flags = u[2];
+	e->resamplefd = u[3];
+	ev_submit(e, false);
+	return 0;
+}
+
+__noinline int it_emit_signal_msi(void)
+{
+	struct it_ioctl_done *d = done_get();
+	struct it_ioctl_signal_msi *e;
+	__u32 u[5] = {};
+
+	if (!d)
+		return 0;
+	e = ev_reserve(sizeof(*e));
+	if (!e)
+		return 0;
+	ev_hdr(&e->h, IT_EV_IOCTL_SIGNAL_MSI, sizeof(*e), IT_F_DATAPLANE, d->now);
+	ioc_common(&e->c, &d->p, d->ret, d->now);
+	if (bpf_probe_read_user(u, sizeof(u), (void *)d->p.arg))
+		cnt_add(IT_CNT_IOCTL_READ_FAIL, 1);
+	e->address_lo = u[0];
+	e->address_hi = u[1];
+	e->data = u[2];
+	e->flags = u[3];
+	e->devid = u[4];
+	e->pad = 0;
+	ev_submit(e, true);
+	return 0;
+}
+
+__noinline int it_emit_get_device_fd(void)
+{
+	struct it_ioctl_done *d = done_get();
+	struct it_ioctl_get_device_fd *e;
+
+	if (!d)
+		return 0;
+	e = ev_reserve(sizeof(*e));
+	if (!e)
+		return 0;
+	ev_hdr(&e->h, IT_EV_IOCTL_GET_DEVICE_FD, sizeof(*e), 0, d->now);
+	ioc_common(&e->c, &d->p, d->ret, d->now);
+	if (bpf_probe_read_user_str(e->name, sizeof(e->name), (void *)d->p.arg) < 0) {
+		e->name[0] = 0;
+		cnt_add(IT_CNT_IOCTL_READ_FAIL, 1);
+	}
+	ev_submit(e, false);
+	return 0;
+}
+
+__noinline int it_emit_simple(void)
+{
+	struct it_ioctl_done *d = done_get();
+	struct it_ioctl_simple *e;
+
+	if (!d)
+		return 0;
+	e = ev_reserve(sizeof(*e));
+	if (!e)
+		return 0;
+	ev_hdr(&e->h, d->p.cmd == IT_KVM_CREATE_VM ? IT_EV_IOCTL_CREATE_VM : IT_EV_IOCTL_CREATE_VCPU,
+	       sizeof(*e), 0, d->now);
+	ioc_common(&e->c, &d->p, d->ret, d->now);
+	e->arg = d->p.arg;
+	ev_submit(e, false);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_ioctl")
+int tp_sys_exit_ioctl(struct it_sys_exit_ioctl *ctx)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct it_pending_ioctl *pp;
+	struct it_ioctl_done *d;
+
+	pp = bpf_map_lookup_elem(&pending_ioctl, &tid);
+	if (!pp)
+		return 0;
+	d = done_get();
+	if (!d)
+		return 0;
+	d->p = *pp;
+	bpf_map_delete_elem(&pending_ioctl, &tid);
+	d->now = bpf_ktime_get_ns();
+	d->ret = ctx->ret;
+	cnt_add(IT_CNT_IOCTL, 1);
+
+	switch (d->p.cmd) {
+	case IT_KVM_SET_GSI_ROUTING:
+		return it_emit_gsi_routing();
+	case IT_VFIO_DEVICE_SET_IRQS:
+		return it_emit_set_irqs();
+	case IT_KVM_IRQFD:
+		return it_emit_irqfd();
+	case IT_KVM_SIGNAL_MSI:
+		return it_emit_signal_msi();
+	case IT_VFIO_GROUP_GET_DEVICE_FD:
+		return it_emit_get_device_fd();
+	case IT_KVM_CREATE_VM:
+	case IT_KVM_CREATE_VCPU:
+		return it_emit_simple();
+	}
+	return 0;
+}

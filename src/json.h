@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* A small JSON writer into a growing buffer, shared by every -j output. */
+#ifndef IRQTRAIL_JSON_H
+#define IRQTRAIL_JSON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define IT_JSON_MAX_DEPTH 32
+
+struct it_json {
+	char *buf;
+	size_t len, cap;
+	int depth;
+	bool first[IT_JSON_MAX_DEPTH];	/* nothing written yet at this depth */
+	bool after_key;
+	bool oom;
+};
+
+void jw_init(struct it_json *j);
+void jw_free(struct it_json *j);
+void jw_reset(struct it_json *j);		/* empty the buffer, keep memory */
+int jw_flush(struct it_json *j, FILE *f);	/* write and reset; -1 on error */
+
+void jw_obj_begin(struct it_json *j);
+void jw_obj_end(struct it_json *j);
+void jw_arr_begin(struct it_json *j);
+void jw_arr_end(struct it_json *j);
+void jw_key(struct it_json *j, const char *key);
+void jw_str(struct it_json *j, const char *s);
+void jw_strn(struct it_json *j, const char *s, size_t n);
+void jw_u64(struct it_json *j, uint64_t v);
+void jw_i64(struct it_json *j, int64_t v);
+void jw_double(struct it_json *j, double v);
+void jw_bool(struct it_json *j, bool v);
+void jw_null(struct it_json *j);
+void jw_raw(struct it_json *j, const char *s);	/* a newline, for JSON lines */
+
+static inline void jw_kstr(struct it_json *j, const char *k, const char *v) { jw_key(j, k); if (v) jw_str(j, v); else jw_null(j); }
+static inline void jw_ku64(struct it_json *j, const char *k, uint64_t v) { jw_key(j, k); jw_u64(j, v); }
+static inline void jw_ki64(struct it_json *j, const char *k, int64_t v) { jw_key(j, k); jw_i64(j, v); }
+static inline void jw_kbool(struct it_json *j, const char *k, bool v) { jw_key(j, k); jw_bool(j, v); }
+static inline void jw_kdouble(struct it_json *j, const char *k, double v) { jw_key(j, k); jw_double(j, v); }
+
+#endif

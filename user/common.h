@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef IRQTRAIL_USER_COMMON_H
+#define IRQTRAIL_USER_COMMON_H
+
+#include <stdbool.h>
+#include <signal.h>
+#include <stdint.h>
+
+extern bool it_verbose;		/* -v: libbpf diagnostics and details */
+extern bool it_json_out;	/* -j: errors as JSON too */
+extern volatile sig_atomic_t it_exiting;
+
+/* One-line error on stderr ("irqtrail: ..."), as {"error": ...} on stdout under -j. */
+void p_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void p_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* SIGINT/SIGTERM set it_exiting. */
+void it_install_signals(void);
+
+/* Parse a duration in seconds ("5", "0.5", "2s", "100ms"); -1 on error. */
+double it_parse_secs(const char *s);
+/* Strict unsigned parse; -1 on error. */
+long long it_parse_ull(const char *s, unsigned long long max);
+
+uint64_t it_now_ns(void);	/* CLOCK_MONOTONIC, the clock of event timestamps */
+
+/* Exit statuses shared by commands. */
+enum {
+	IT_EXIT_OK = 0,
+	IT_EXIT_FAIL = 1,	/* the command ran but something was lost or failed */
+	IT_EXIT_USAGE = 2,	/* bad command line */
+};
+
+/* Subcommands: each parses its own arguments (argv[0] is the command name). */
+int cmd_doctor(int argc, char **argv);
+int cmd_stream(int argc, char **argv);
+int cmd_routes(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
+int cmd_record(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_dump(int argc, char **argv);
+
+struct it_session;
+/* The route table of a session, as text, JSON or Graphviz (routes, replay --summary). */
+int it_print_routes(struct it_session *s, bool json, bool dot, const char *bdf, int pid);
+
+#endif

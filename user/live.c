@@ -1,0 +1,382 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "common.h"
+#include "format.h"
+#include "full.h"
+#include "irqtrail.skel.h"
+#include "live.h"
+
+#define IT_DEFAULT_RINGBUF (64u << 20)
+
+struct it_live {
+	struct irqtrail_bpf *skel;
+	struct ring_buffer *rb;
+	struct it_features feat;
+	struct it_hook_status *st;
+	struct bpf_link **links;
+	struct it_full *full;
+	size_t nattached;
+	it_event_fn cb;
+	void *ctx;
+	uint64_t bad_records;
+	int ncpus;
+};
+
+static bool prog_needs_bpf_loop(const char *prog)
+{
+	return prog && !strcmp(prog, "tp_sys_exit_ioctl");
+}
+
+void it_hooks_plan(const struct it_features *f, struct it_hook_status *st)
+{
+	for (size_t i = 0; i < it_nhooks; i++) {
+		const struct it_hook *h = &it_hooks[i];
+		struct it_hook_status *s = &st[i];
+
+		memset(s, 0, sizeof(*s));
+		s->hook = h;
+		if (h->prog) {
+			bool sys = !strncmp(h->tp, "syscalls/", 9);
+
+			if (!f->tracefs)
+				snprintf(s->reason, sizeof(s->reason), "tracefs is not mounted and could not be mounted");
+			else if (!it_tracepoint_exists(f, h->tp))
+				snprintf(s->reason, sizeof(s->reason), "tracepoint %s is not in this kernel%s", h->tp,
+					 sys ? " (CONFIG_FTRACE_SYSCALLS off)" : "");
+			else if (prog_needs_bpf_loop(h->prog) && !f->bpf_loop)
+				snprintf(s->reason, sizeof(s->reason), "needs the bpf_loop helper (Linux 5.17+)");
+			else
+				s->tier = sys ? IT_TIER_SYSCALL : IT_TIER_TRACEPOINT;
+			continue;
+		}
+		/* fentry/kprobe tier */
+		if (!f->fentry && !f->kprobes)
+			snprintf(s->reason, sizeof(s->reason), "needs fentry or kprobes; this kernel has neither (%s; no kprobe PMU)",
+				 f->fentry_reason);
+		else if (!it_ksym_exists(h->ksym))
+			snprintf(s->reason, sizeof(s->reason), "%s is not in this kernel's symbols (driver or module not loaded)",
+				 h->ksym);
+		else
+			snprintf(s->reason, sizeof(s->reason), "kernel offers %s, but this irqtrail build has no %s-tier program for it",
+				 f->fentry ? "fentry" : "kprobes", f->fentry ? "fentry" : "kprobe");
+	}
+}
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct it_live *l = ctx;
+	const struct it_hdr *h = data;
+
+	if (it_event_check(h, size)) {
+		l->bad_records++;
+		return 0;
+	}
+	return l->cb ? l->cb(l->ctx, h) : 0;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG && !it_verbose)
+		return 0;
+	if (!it_verbose)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+int it_live_open(struct it_live **out, const struct it_live_opts *o, char *err, size_t errlen)
+{
+	struct it_live *l = calloc(1, sizeof(*l));
+	int ret;
+
+	*out = NULL;
+	if (!l)
+		return -ENOMEM;
+	libbpf_set_print(libbpf_print);
+	it_probe_features(&l->feat);
+	l->cb = o->cb;
+	l->ctx = o->ctx;
+	l->ncpus = libbpf_num_possible_cpus();
+	l->st = calloc(it_nhooks, sizeof(*l->st));
+	l->links = calloc(it_nhooks, sizeof(*l->links));
+	if (!l->st || !l->links) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	if (!l->feat.root && geteuid() != 0) {
+		snprintf(err, errlen, "loading BPF programs needs root (or CAP_BPF and CAP_PERFMON)");
+		ret = -EPERM;
+		goto fail;
+	}
+	if (!l->feat.btf) {
+		snprintf(err, errlen, "kernel BTF (/sys/kernel/btf/vmlinux) is missing: CO-RE programs cannot load");
+		ret = -ENOENT;
+		goto fail;
+	}
+	it_hooks_plan(&l->feat, l->st);
+
+	l->skel = irqtrail_bpf__open();
+	if (!l->skel) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot open the BPF object: %s", strerror(-ret));
+		goto fail;
+	}
+	l->skel->rodata->cfg_full = o->full;
+	l->skel->rodata->cfg_tgid = (uint32_t)o->pid;
+	size_t rb = o->ringbuf_bytes ? o->ringbuf_bytes : IT_DEFAULT_RINGBUF;
+	l->skel->rodata->cfg_wakeup_bytes = rb / 8;
+	bpf_map__set_max_entries(l->skel->maps.events, (uint32_t)rb);
+
+	/* turn off every program whose hook this kernel lacks */
+	struct bpf_program *prog;
+	bpf_object__for_each_program(prog, l->skel->obj) {
+		const char *pn = bpf_program__name(prog);
+		bool want = false;
+
+		for (size_t i = 0; i < it_nhooks; i++)
+			if (it_hooks[i].prog && !strcmp(it_hooks[i].prog, pn))
+				want = l->st[i].tier != IT_TIER_NONE;
+		bpf_program__set_autoload(prog, want);
+	}
+	ret = irqtrail_bpf__load(l->skel);
+	if (ret) {
+		snprintf(err, errlen, "cannot load the BPF programs: %s (run with -v for the verifier log)",
+			 strerror(-ret));
+		goto fail;
+	}
+	for (size_t i = 0; i < it_nhooks; i++) {
+		struct it_hook_status *s = &l->st[i];
+
+		if (s->tier == IT_TIER_NONE || !it_hooks[i].prog)
+			continue;
+		prog = bpf_object__find_program_by_name(l->skel->obj, it_hooks[i].prog);
+		if (!prog) {
+			s->tier = IT_TIER_NONE;
+			snprintf(s->reason, sizeof(s->reason), "no BPF program %s in this build", it_hooks[i].prog);
+			continue;
+		}
+		l->links[i] = bpf_program__attach(prog);
+		if (!l->links[i]) {
+			int e = errno;
+			s->tier = IT_TIER_NONE;
+			snprintf(s->reason, sizeof(s->reason), "attach failed: %s (%d)", strerror(e), -e);
+			continue;
+		}
+		s->attached = true;
+		snprintf(s->reason, sizeof(s->reason), "attached");
+		l->nattached++;
+	}
+	{
+		struct it_full_opts fo = {
+			.events_fd = bpf_map__fd(l->skel->maps.events),
+			.counters_fd = bpf_map__fd(l->skel->maps.counters),
+			.cur_irq_fd = bpf_map__fd(l->skel->maps.cur_irq),
+			.full = o->full,
+			.pid = o->pid,
+		};
+		int nf = it_full_attach(&l->full, &fo, &l->feat, l->st, it_nhooks);
+
+		if (nf > 0)
+			l->nattached += (size_t)nf;
+	}
+	if (!l->nattached) {
+		snprintf(err, errlen, "no hook could attach on this kernel (see 'irqtrail doctor')");
+		ret = -ENOENT;
+		goto fail;
+	}
+	l->rb = ring_buffer__new(bpf_map__fd(l->skel->maps.events), on_record, l, NULL);
+	if (!l->rb) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot open the ring buffer: %s", strerror(-ret));
+		goto fail;
+	}
+	*out = l;
+	return 0;
+fail:
+	it_live_close(l);
+	return ret < 0 ? ret : -EINVAL;
+}
+
+int it_live_poll(struct it_live *l, int timeout_ms)
+{
+	int n = ring_buffer__poll(l->rb, timeout_ms);
+
+	if (n == -EINTR)
+		return 0;
+	return n;
+}
+
+int it_live_drain(struct it_live *l)
+{
+	return ring_buffer__consume(l->rb);
+}
+
+void it_live_counters(struct it_live *l, struct it_live_counters *c)
+{
+	int fd = bpf_map__fd(l->skel->maps.counters);
+	uint64_t *vals = calloc((size_t)l->ncpus, sizeof(uint64_t));
+
+	memset(c, 0, sizeof(*c));
+	c->bad_records = l->bad_records;
+	if (!vals)
+		return;
+	for (uint32_t k = 0; k < IT_CNT_MAX; k++) {
+		if (bpf_map_lookup_elem(fd, &k, vals))
+			continue;
+		for (int i = 0; i < l->ncpus; i++)
+			c->c[k] += vals[i];
+	}
+	free(vals);
+}
+
+const struct it_hook_status *it_live_hooks(const struct it_live *l, size_t *n)
+{
+	*n = it_nhooks;
+	return l->st;
+}
+
+const struct it_features *it_live_features(const struct it_live *l)
+{
+	return &l->feat;
+}
+
+size_t it_live_nattached(const struct it_live *l)
+{
+	return l->nattached;
+}
+
+void it_live_close(struct it_live *l)
+{
+	if (!l)
+		return;
+	ring_buffer__free(l->rb);
+	it_full_detach(l->full);
+	if (l->links)
+		for (size_t i = 0; i < it_nhooks; i++)
+			bpf_link__destroy(l->links[i]);
+	irqtrail_bpf__destroy(l->skel);
+	free(l->links);
+	free(l->st);
+	free(l);
+}
+
+/* Sum a per-cpu hash map into an array of (key, value) pairs. */
+typedef void (*sum_fn)(void *dst, const void *percpu, int ncpus);
+
+static int read_percpu_hash(int fd, size_t ksz, size_t vsz, int ncpus, sum_fn sum, void *outv,
+			    size_t *n, size_t esz, size_t koff, size_t voff)
+{
+	size_t cap = 0, cnt = 0;
+	unsigned char key[64], next[64];
+	unsigned char *vals = calloc((size_t)ncpus, (vsz + 7) & ~7ul);
+	unsigned char *arr = NULL;
+	void *prev = NULL;
+	int ret = 0;
+
+	if (!vals)
+		return -ENOMEM;
+	while (bpf_map_get_next_key(fd, prev, next) == 0) {
+		memcpy(key, next, ksz);
+		prev = key;
+		if (bpf_map_lookup_elem(fd, key, vals))
+			continue;
+		if (cnt == cap) {
+			size_t nc = cap ? cap * 2 : 64;
+			unsigned char *na = realloc(arr, nc * esz);
+			if (!na) {
+				ret = -ENOMEM;
+				break;
+			}
+			arr = na;
+			cap = nc;
+		}
+		unsigned char *e = arr + cnt * esz;
+		memset(e, 0, esz);
+		memcpy(e + koff, key, ksz);
+		sum(e + voff, vals, ncpus);
+		cnt++;
+	}
+	free(vals);
+	*(void **)outv = arr;
+	*n = cnt;
+	return ret;
+}
+
+static void sum_irq(void *dst, const void *pc, int ncpus)
+{
+	struct it_irq_stat *d = dst;
+	const struct it_irq_stat *v = pc;
+
+	for (int c = 0; c < ncpus; c++) {
+		d->count += v[c].count;
+		d->sum_ns += v[c].sum_ns;
+		if (v[c].max_ns > d->max_ns)
+			d->max_ns = v[c].max_ns;
+		if (v[c].last_ts > d->last_ts)
+			d->last_ts = v[c].last_ts;
+		for (int i = 0; i < IT_HIST_SLOTS; i++)
+			d->hist.slots[i] += v[c].hist.slots[i];
+	}
+}
+
+static void sum_msi(void *dst, const void *pc, int ncpus)
+{
+	struct it_msi_stat *d = dst;
+	const struct it_msi_stat *v = pc;
+
+	for (int c = 0; c < ncpus; c++) {
+		if (!v[c].count)
+			continue;
+		d->count += v[c].count;
+		d->hop_sum_ns += v[c].hop_sum_ns;
+		if (!d->first_ts || v[c].first_ts < d->first_ts)
+			d->first_ts = v[c].first_ts;
+		if (v[c].last_ts > d->last_ts)
+			d->last_ts = v[c].last_ts;
+		for (int i = 0; i < IT_HIST_SLOTS; i++)
+			d->hop.slots[i] += v[c].hop.slots[i];
+	}
+}
+
+static void sum_cnt(void *dst, const void *pc, int ncpus)
+{
+	struct it_count_stat *d = dst;
+	const struct it_count_stat *v = pc;
+
+	for (int c = 0; c < ncpus; c++) {
+		d->count += v[c].count;
+		if (v[c].last_ts > d->last_ts)
+			d->last_ts = v[c].last_ts;
+	}
+}
+
+int it_live_read_agg(struct it_live *l, struct it_agg_frame *f)
+{
+	struct it_live_counters c;
+	int r;
+
+	memset(f, 0, sizeof(*f));
+	f->ts = it_now_ns();
+	it_live_counters(l, &c);
+	memcpy(f->counters, c.c, sizeof(f->counters));
+	r = read_percpu_hash(bpf_map__fd(l->skel->maps.irq_stats), sizeof(__u32), sizeof(struct it_irq_stat),
+			     l->ncpus, sum_irq, &f->irq, &f->nirq, sizeof(*f->irq),
+			     offsetof(struct it_agg_irq, irq), offsetof(struct it_agg_irq, st));
+	if (!r)
+		r = read_percpu_hash(bpf_map__fd(l->skel->maps.msi_stats), sizeof(struct it_msi_key),
+				     sizeof(struct it_msi_stat), l->ncpus, sum_msi, &f->msi, &f->nmsi, sizeof(*f->msi),
+				     offsetof(struct it_agg_msi, k), offsetof(struct it_agg_msi, st));
+	if (!r)
+		r = read_percpu_hash(bpf_map__fd(l->skel->maps.agg_counts), sizeof(struct it_agg_key),
+				     sizeof(struct it_count_stat), l->ncpus, sum_cnt, &f->cnt, &f->ncnt, sizeof(*f->cnt),
+				     offsetof(struct it_agg_cnt, k), offsetof(struct it_agg_cnt, st));
+	if (r)
+		it_agg_free(f);
+	return r;
+}
