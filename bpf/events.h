@@ -95,6 +95,7 @@ enum it_type {
 	/* user-space generated records (never produced by BPF) */
 	IT_EV_LOST = 200,		/* struct it_lost */
 	IT_EV_ALERT = 201,		/* reserved for the rules engine */
+	IT_EV_PROC = 202,		/* struct it_proc: a VMM process's names, first sight */
 
 	IT_EV_MAX = 255,
 };
@@ -295,6 +296,16 @@ struct it_lost {
 	__u64 lost;		/* events the kernel could not queue since the last report */
 };
 
+/* Written by user space when a process first issues a decoded ioctl, so
+ * recordings know the VMM's name. */
+struct it_proc {
+	struct it_hdr h;
+	__u32 proc_pid;
+	__u32 pad;
+	char comm[IT_COMM_LEN];
+	char name[48];		/* QEMU -name, else comm */
+};
+
 /* ---- in-kernel aggregates (map values) ---- */
 
 struct it_hist {
@@ -384,6 +395,7 @@ IT_STATIC_ASSERT(sizeof(struct it_ioctl_gsi_route) == 24 + 24 + 32, "gsi_route")
 IT_STATIC_ASSERT(sizeof(struct it_ioctl_signal_msi) == 24 + 24 + 24, "signal_msi");
 IT_STATIC_ASSERT(sizeof(struct it_ioctl_simple) == 24 + 24 + 8, "simple");
 IT_STATIC_ASSERT(sizeof(struct it_lost) == 24 + 8, "lost");
+IT_STATIC_ASSERT(sizeof(struct it_proc) == 24 + 72, "proc");
 IT_STATIC_ASSERT(sizeof(struct it_irq_stat) == 32 + 8 * IT_HIST_SLOTS, "irq_stat");
 IT_STATIC_ASSERT(sizeof(struct it_msi_key) == 24, "msi_key");
 IT_STATIC_ASSERT(sizeof(struct it_agg_key) == 24, "agg_key");

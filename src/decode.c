@@ -105,6 +105,7 @@ static const struct {
 	[IT_EV_IOCTL_CREATE_VM] = { "ioctl", sizeof(struct it_ioctl_simple), false },
 	[IT_EV_IOCTL_CREATE_VCPU] = { "ioctl", sizeof(struct it_ioctl_simple), false },
 	[IT_EV_LOST] = { "lost", sizeof(struct it_lost), false },
+	[IT_EV_PROC] = { "proc", sizeof(struct it_proc), false },
 };
 
 const char *it_event_type_name(unsigned int type)

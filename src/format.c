@@ -313,6 +313,15 @@ int it_event_json(struct it_json *j, const struct it_hdr *h)
 		jw_ku64(j, "lost", e->lost);
 		break;
 	}
+	case IT_EV_PROC: {
+		const struct it_proc *e = (const void *)h;
+		jw_ku64(j, "proc_pid", e->proc_pid);
+		jw_key(j, "comm");
+		jw_strn(j, e->comm, sizeof(e->comm));
+		jw_key(j, "name");
+		jw_strn(j, e->name, sizeof(e->name));
+		break;
+	}
 	default:
 		if (h->type >= IT_EV_RESERVED_FIRST && h->type <= IT_EV_RESERVED_LAST)
 			it_full_event_json(j, h);

@@ -38,12 +38,20 @@ struct m_irq {
 	struct it_changes ch;
 };
 
+#define PAST_MSGS 8
+
 struct m_route {
 	int gsi;
 	uint32_t type;
 	uint64_t address;
 	uint32_t data;
 	bool active;
+	/* messages this GSI carried before (injections with them are its own) */
+	struct {
+		uint64_t address;
+		uint32_t data;
+	} past[PAST_MSGS];
+	size_t npast;
 	struct it_changes ch;
 };
 
@@ -449,6 +457,12 @@ static void on_gsi_commit(struct it_model *m, const struct it_ioctl_gsi_routing 
 		} else if (r->address != addr || r->data != e->data) {
 			fmt_msi(old, sizeof(old), r->address, r->data);
 			change_add(m, &r->ch, t->h.ts, t->h.pid, "gsi %u: %s -> %s", e->gsi, old, now);
+			if (r->npast == PAST_MSGS)
+				memmove(r->past, r->past + 1, sizeof(r->past[0]) * (PAST_MSGS - 1));
+			else
+				r->npast++;
+			r->past[r->npast - 1].address = r->address;
+			r->past[r->npast - 1].data = r->data;
 		} else if (!r->active && r->address == addr && r->data == e->data) {
 			/* unchanged entry of the new table */
 		}
@@ -773,6 +787,13 @@ void it_model_event(struct it_model *m, const struct it_hdr *h)
 		m->st.lost += e->lost;
 		break;
 	}
+	case IT_EV_PROC: {
+		const struct it_proc *e = (const void *)h;
+		struct m_vm *v = vm_get(m, (int)e->proc_pid);
+		if (v && !v->from_snapshot)
+			snprintf(v->name, sizeof(v->name), "%.*s", (int)strnlen(e->name, sizeof(e->name)), e->name);
+		break;
+	}
 	default:
 		break;
 	}
@@ -948,6 +969,16 @@ static bool irq_owned_by(struct it_model *m, int irq, const struct m_vm *v)
 	return false;
 }
 
+static bool route_carried(const struct m_route *g, uint64_t address, uint32_t data)
+{
+	if (g->address == address && g->data == data)
+		return true;
+	for (size_t i = 0; i < g->npast; i++)
+		if (g->past[i].address == address && g->past[i].data == data)
+			return true;
+	return false;
+}
+
 static void guest_fields(struct it_route *r, uint64_t address, uint32_t data)
 {
 	struct it_msi_decoded d;
@@ -1044,6 +1075,30 @@ int it_model_routes(struct it_model *m, struct it_route **out, size_t *n)
 			if (r->host_irq < 0 && r->eventfd >= 0 && m->blind_vfio)
 				snprintf(r->unknown, sizeof(r->unknown), "%s",
 					 "device behind the eventfd: not seen (no VFIO_DEVICE_SET_IRQS observed)");
+		}
+	}
+	/* then the messages routes carried before a change: current messages win */
+	for (size_t vi = 0; vi < m->nvms; vi++) {
+		struct m_vm *v = &m->vms[vi];
+
+		for (size_t ri = 0; ri < v->nroutes; ri++) {
+			struct m_route *g = &v->routes[ri];
+			struct it_route *r = NULL;
+
+			if (!g->active || !g->npast)
+				continue;
+			for (size_t i = 0; i < nr && !r; i++)
+				if (rs[i].rk == IT_ROUTE_GUEST && rs[i].vm_pid == v->pid && rs[i].gsi == g->gsi)
+					r = &rs[i];
+			for (size_t k = 0; r && k < m->ninj; k++) {
+				struct m_inj *in = &m->inj[k];
+				if (used[k] || !route_carried(g, in->k.address, in->k.data))
+					continue;
+				if ((int)in->k.pid != v->pid && !(in->k.host_irq && irq_owned_by(m, (int)in->k.host_irq, v)))
+					continue;
+				used[k] = true;
+				r->count += inj_count(in, &r->lat);
+			}
 		}
 	}
 	/* injections no route explains: directly signalled MSIs, or routes set up

@@ -40,6 +40,9 @@ int cmd_record(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
+int cmd_top(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 struct it_session;
 /* The route table of a session, as text, JSON or Graphviz (routes, replay --summary). */

@@ -12,6 +12,7 @@ struct cmd {
 
 static const struct cmd cmds[] = {
 	{ "doctor", cmd_doctor, "kernel features, hook tiers per routing hop, BTF, privileges" },
+	{ "top", cmd_top, "live dashboard of device and guest interrupts (or of a recording)" },
 	{ "routes", cmd_routes, "the interrupt routing table (live window or a recording)" },
 	{ "explain", cmd_explain, "one device's whole interrupt path, hop by hop" },
 	{ "record", cmd_record, "record snapshot + events to a trace file" },
@@ -19,6 +20,8 @@ static const struct cmd cmds[] = {
 	{ "stream", cmd_stream, "print events as they happen (JSON lines with -j)" },
 	{ "export", cmd_export, "convert a recording to JSON lines or a Perfetto trace" },
 	{ "dump", cmd_dump, "a recording's structure: header, sections, blocks, counts" },
+	{ "check", cmd_check, "run the isolation and health rules; exit 0 clean, 1 warnings, 2 critical" },
+	{ "serve", cmd_serve, "Prometheus metrics endpoint for fleets" },
 };
 
 static void usage(FILE *f)

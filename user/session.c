@@ -8,9 +8,62 @@
 #include "session.h"
 #include "snapcap.h"
 
+static int on_live_record(void *ctx, const struct it_hdr *h);
+
+/* The first decoded ioctl of a process: record its names (comm, QEMU -name)
+ * as an IT_EV_PROC record, so views and recordings can name the VM. */
+static void note_proc(struct it_session *s, const struct it_hdr *h)
+{
+	struct it_proc rec;
+	char path[64], buf[4096];
+	FILE *f;
+	size_t n;
+
+	if (h->type < IT_EV_IOCTL_SET_IRQS || h->type > IT_EV_IOCTL_CREATE_VCPU || !h->pid)
+		return;
+	for (size_t i = 0; i < s->nprocs; i++)
+		if (s->procs[i] == h->pid)
+			return;
+	if (s->nprocs < sizeof(s->procs) / sizeof(s->procs[0]))
+		s->procs[s->nprocs++] = h->pid;
+	memset(&rec, 0, sizeof(rec));
+	rec.h.ts = h->ts;
+	rec.h.type = IT_EV_PROC;
+	rec.h.version = 1;
+	rec.h.len = sizeof(rec);
+	rec.h.cpu = h->cpu;
+	rec.h.pid = h->pid;
+	rec.h.tid = h->tid;
+	rec.proc_pid = h->pid;
+	snprintf(path, sizeof(path), "/proc/%u/comm", h->pid);
+	f = fopen(path, "r");
+	if (f) {
+		if (fgets(rec.comm, sizeof(rec.comm), f))
+			rec.comm[strcspn(rec.comm, "\n")] = 0;
+		fclose(f);
+	}
+	snprintf(rec.name, sizeof(rec.name), "%s", rec.comm);
+	snprintf(path, sizeof(path), "/proc/%u/cmdline", h->pid);
+	f = fopen(path, "r");
+	if (f) {
+		n = fread(buf, 1, sizeof(buf), f);
+		fclose(f);
+		char *name = it_vmm_name_from_cmdline(buf, n);
+		if (name) {
+			snprintf(rec.name, sizeof(rec.name), "%s", name);
+			free(name);
+		}
+	}
+	if (!rec.comm[0])
+		return;	/* gone already */
+	on_live_record(s, &rec.h);
+}
+
 static int on_live_record(void *ctx, const struct it_hdr *h)
 {
 	struct it_session *s = ctx;
+
+	note_proc(s, h);
 
 	s->records++;
 	if (h->ts > s->now_ts)

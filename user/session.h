@@ -45,6 +45,8 @@ struct it_session {
 	uint64_t replay_wall0, replay_data0;
 	bool paused;
 	uint64_t records;
+	uint32_t procs[256];	/* live: processes already named by an IT_EV_PROC */
+	size_t nprocs;
 	char err[256];
 };
 

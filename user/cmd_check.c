@@ -1,0 +1,11 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Placeholder while irqtrail check is being written: says so and fails. */
+#include "common.h"
+
+int cmd_check(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	p_err("'check' is not available in this build yet");
+	return IT_EXIT_USAGE;
+}
