@@ -109,23 +109,44 @@ static __always_inline void ev_hdr(struct it_hdr *h, __u8 type, __u16 len, __u8 
 	h->tid = (__u32)pt;
 }
 
+/* When this cpu last forced a reader wake-up. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} last_wakeup SEC(".maps");
+
 /*
  * Data-plane records do not wake the reader (it polls periodically) unless
- * the buffer fills past cfg_wakeup_bytes; control-plane records, which are
- * rare, wake it at once so changes show without delay.
+ * the buffer fills past cfg_wakeup_bytes, and then at most once a
+ * millisecond per cpu: a wake-up costs about a microsecond, and a reader
+ * that is behind is awake already.  Control-plane records, which are rare,
+ * use the default (wake a waiting reader) so changes show without delay.
  */
 static __always_inline void ev_submit(void *e, bool dataplane)
 {
 	__u64 flags = 0;
 
-	if (dataplane)
-		flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > cfg_wakeup_bytes ?
-			BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	if (dataplane) {
+		flags = BPF_RB_NO_WAKEUP;
+		if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > cfg_wakeup_bytes) {
+			__u32 zero = 0;
+			__u64 *last = bpf_map_lookup_elem(&last_wakeup, &zero);
+			__u64 now = bpf_ktime_get_ns();
+
+			if (last && now - *last > 1000000) {
+				*last = now;
+				flags = BPF_RB_FORCE_WAKEUP;
+			}
+		}
+	}
 	bpf_ringbuf_submit(e, flags);
 	cnt_add(IT_CNT_EVENTS, 1);
 }
 
-/* Generic keyed counters for data-plane events that are not streamed. */
+/* Generic keyed counters for data-plane events that are not streamed.
+ * agg_count_fast() puts the per-cpu array cache agg_cache in front of it. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, 16384);
@@ -149,6 +170,43 @@ static __always_inline void agg_count(__u32 type, __u32 pid, __u64 a, __u64 b, _
 	}
 	v->count++;
 	v->last_ts = ts;
+}
+
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, IT_AGG_CACHE);
+	__type(key, __u32);
+	__type(value, struct it_agg_slot);
+} agg_cache SEC(".maps");
+
+static __always_inline __u32 it_mix(__u64 a, __u64 b, __u64 c)
+{
+	__u64 h = a * 0x9E3779B97F4A7C15ULL ^ (b + 0x7F4A7C15ULL) * 0xBF58476D1CE4E5B9ULL ^ c * 0x94D049BB133111EBULL;
+
+	return (__u32)(h ^ (h >> 29) ^ (h >> 47));
+}
+
+static __always_inline void agg_count_fast(__u32 type, __u32 pid, __u64 a, __u64 b, __u64 ts)
+{
+	__u32 idx = it_mix(a ^ ((__u64)type << 56), b, pid) & (IT_AGG_CACHE - 1);
+	struct it_agg_slot *s = bpf_map_lookup_elem(&agg_cache, &idx);
+
+	if (s) {
+		if (!s->used) {
+			s->k.type = type;
+			s->k.pid = pid;
+			s->k.a = a;
+			s->k.b = b;
+			s->used = 1;
+		}
+		if (s->k.type == type && s->k.pid == pid && s->k.a == a && s->k.b == b) {
+			s->st.count++;
+			s->st.last_ts = ts;
+			return;
+		}
+	}
+	agg_count(type, pid, a, b, ts);
 }
 
 #endif

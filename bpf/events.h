@@ -272,6 +272,8 @@ struct it_ioctl_gsi_route {
 	__u32 address_hi;
 	__u32 data;
 	__u32 devid;
+	__u32 nr;		/* entries in the whole table */
+	__u32 pad;
 };
 
 struct it_ioctl_signal_msi {
@@ -355,6 +357,36 @@ struct it_count_stat {
 	__u64 last_ts;
 };
 
+/*
+ * Direct-mapped per-cpu caches in front of the aggregate hash maps: an array
+ * lookup costs a fraction of a hash lookup on the hot path.  A slot is
+ * claimed by the first key that hashes to it on that cpu; other keys that
+ * hash there fall back to the hash map.  User space sums both.
+ */
+#define IT_IRQ_CACHE 2048
+#define IT_MSI_CACHE 1024
+#define IT_AGG_CACHE 1024
+
+struct it_irq_slot {
+	__u32 irq;
+	__u32 used;
+	struct it_irq_stat st;
+};
+
+struct it_msi_slot {
+	struct it_msi_key k;
+	__u32 used;
+	__u32 pad;
+	struct it_msi_stat st;
+};
+
+struct it_agg_slot {
+	struct it_agg_key k;
+	__u32 used;
+	__u32 pad;
+	struct it_count_stat st;
+};
+
 /* global counters (per-cpu array index) */
 enum it_counter {
 	IT_CNT_LOST = 0,	/* ring buffer reservations that failed */
@@ -391,7 +423,7 @@ IT_STATIC_ASSERT(sizeof(struct it_ioctl_set_irqs) == 24 + 24 + 24 + 4 * IT_MAX_I
 IT_STATIC_ASSERT(sizeof(struct it_ioctl_get_device_fd) == 24 + 24 + 32, "get_device_fd");
 IT_STATIC_ASSERT(sizeof(struct it_ioctl_irqfd) == 24 + 24 + 16, "irqfd");
 IT_STATIC_ASSERT(sizeof(struct it_ioctl_gsi_routing) == 24 + 24 + 16, "gsi_routing");
-IT_STATIC_ASSERT(sizeof(struct it_ioctl_gsi_route) == 24 + 24 + 32, "gsi_route");
+IT_STATIC_ASSERT(sizeof(struct it_ioctl_gsi_route) == 24 + 24 + 40, "gsi_route");
 IT_STATIC_ASSERT(sizeof(struct it_ioctl_signal_msi) == 24 + 24 + 24, "signal_msi");
 IT_STATIC_ASSERT(sizeof(struct it_ioctl_simple) == 24 + 24 + 8, "simple");
 IT_STATIC_ASSERT(sizeof(struct it_lost) == 24 + 8, "lost");
@@ -399,6 +431,9 @@ IT_STATIC_ASSERT(sizeof(struct it_proc) == 24 + 72, "proc");
 IT_STATIC_ASSERT(sizeof(struct it_irq_stat) == 32 + 8 * IT_HIST_SLOTS, "irq_stat");
 IT_STATIC_ASSERT(sizeof(struct it_msi_key) == 24, "msi_key");
 IT_STATIC_ASSERT(sizeof(struct it_agg_key) == 24, "agg_key");
+IT_STATIC_ASSERT(sizeof(struct it_irq_slot) % 8 == 0, "irq_slot");
+IT_STATIC_ASSERT(sizeof(struct it_msi_slot) % 8 == 0, "msi_slot");
+IT_STATIC_ASSERT(sizeof(struct it_agg_slot) % 8 == 0, "agg_slot");
 #endif
 
 #endif /* IRQTRAIL_EVENTS_H */

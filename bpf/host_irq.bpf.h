@@ -14,6 +14,42 @@ struct {
 	__type(value, struct it_irq_stat);
 } irq_stats SEC(".maps");
 
+/* the per-cpu cache in front of irq_stats, indexed by irq (see events.h) */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, IT_IRQ_CACHE);
+	__type(key, __u32);
+	__type(value, struct it_irq_slot);
+} irq_cache SEC(".maps");
+
+/* This cpu's stats of irq, and whether this is the first sight of it here. */
+static __always_inline struct it_irq_stat *irq_stat_get(__u32 irq, bool *first)
+{
+	__u32 idx = irq & (IT_IRQ_CACHE - 1);
+	struct it_irq_slot *s = bpf_map_lookup_elem(&irq_cache, &idx);
+	struct it_irq_stat *st;
+
+	*first = false;
+	if (s) {
+		if (!s->used) {
+			s->irq = irq;
+			s->used = 1;
+			*first = true;
+		}
+		if (s->irq == irq)
+			return &s->st;
+	}
+	st = bpf_map_lookup_elem(&irq_stats, &irq);
+	if (!st) {
+		struct it_irq_stat zero = {};
+
+		bpf_map_update_elem(&irq_stats, &irq, &zero, BPF_NOEXIST);
+		st = bpf_map_lookup_elem(&irq_stats, &irq);
+		*first = true;
+	}
+	return st;
+}
+
 static __always_inline void emit_irq_name(struct trace_event_raw_irq_handler_entry *ctx,
 					  __u8 type, __u64 ts)
 {
@@ -44,12 +80,11 @@ int tp_irq_handler_entry(struct trace_event_raw_irq_handler_entry *ctx)
 	c->irq = irq;
 	c->active = 1;
 	cnt_add(IT_CNT_IRQ, 1);
-	if (!bpf_map_lookup_elem(&irq_stats, &irq)) {
-		struct it_irq_stat zero = {};
+	bool first;
 
-		bpf_map_update_elem(&irq_stats, &irq, &zero, BPF_NOEXIST);
+	irq_stat_get(irq, &first);
+	if (first)
 		emit_irq_name(ctx, IT_EV_IRQ_NAME, now);
-	}
 	if (cfg_full)
 		emit_irq_name(ctx, IT_EV_IRQ_ENTRY, now);
 	return 0;
@@ -68,7 +103,9 @@ int tp_irq_handler_exit(struct trace_event_raw_irq_handler_exit *ctx)
 	if (c->active && c->irq == (__s32)irq)
 		d = now - c->ts;
 	c->active = 0;
-	st = bpf_map_lookup_elem(&irq_stats, &irq);
+	bool first;
+
+	st = irq_stat_get(irq, &first);
 	if (st) {
 		st->count++;
 		st->sum_ns += d;

@@ -35,6 +35,40 @@ struct {
 	__type(value, struct it_msi_stat);
 } msi_stats SEC(".maps");
 
+/* the per-cpu cache in front of msi_stats (see events.h) */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, IT_MSI_CACHE);
+	__type(key, __u32);
+	__type(value, struct it_msi_slot);
+} msi_cache SEC(".maps");
+
+static __always_inline struct it_msi_stat *msi_stat_get(const struct it_msi_key *k, __u64 now)
+{
+	__u32 idx = it_mix(k->address, k->data, ((__u64)k->pid << 32) | k->host_irq) & (IT_MSI_CACHE - 1);
+	struct it_msi_slot *s = bpf_map_lookup_elem(&msi_cache, &idx);
+	struct it_msi_stat *st;
+
+	if (s) {
+		if (!s->used) {
+			s->k = *k;
+			s->used = 1;
+			s->st.first_ts = now;
+		}
+		if (s->k.address == k->address && s->k.data == k->data && s->k.pid == k->pid &&
+		    s->k.host_irq == k->host_irq)
+			return &s->st;
+	}
+	st = bpf_map_lookup_elem(&msi_stats, k);
+	if (!st) {
+		struct it_msi_stat zero = { .first_ts = now };
+
+		bpf_map_update_elem(&msi_stats, k, &zero, BPF_NOEXIST);
+		st = bpf_map_lookup_elem(&msi_stats, k);
+	}
+	return st;
+}
+
 /* pid of the process-context event, 0 when in a host irq handler. */
 static __always_inline bool kvm_ctx(struct it_cur_irq **cp, __u32 *pid)
 {
@@ -70,13 +104,7 @@ int tp_kvm_msi_set_irq(struct trace_event_raw_kvm_msi_set_irq *ctx)
 		k.host_irq = c->irq;
 		hop = now - c->ts;
 	}
-	st = bpf_map_lookup_elem(&msi_stats, &k);
-	if (!st) {
-		struct it_msi_stat zero = { .first_ts = now };
-
-		bpf_map_update_elem(&msi_stats, &k, &zero, BPF_NOEXIST);
-		st = bpf_map_lookup_elem(&msi_stats, &k);
-	}
+	st = msi_stat_get(&k, now);
 	if (st) {
 		st->count++;
 		st->last_ts = now;
@@ -114,7 +142,7 @@ static __always_inline int set_irq_ev(__u8 type, __u32 gsi, __s32 level, __s32 s
 	if (!kvm_ctx(&c, &pid))
 		return 0;
 	if (!cfg_full) {
-		agg_count(type, pid, gsi, level, now);
+		agg_count_fast(type, pid, gsi, level, now);
 		return 0;
 	}
 	e = ev_reserve(sizeof(*e));
@@ -176,7 +204,7 @@ static __always_inline int apic_ev(__u8 type, __u32 apicid, __u32 vector, __u16 
 	if (!kvm_ctx(&c, &pid))
 		return 0;
 	if (!cfg_full) {
-		agg_count(type, pid, apicid, vector, now);
+		agg_count_fast(type, pid, apicid, vector, now);
 		return 0;
 	}
 	e = ev_reserve(sizeof(*e));
@@ -232,7 +260,7 @@ static __always_inline struct it_hypercall *hc_begin(__u8 type, __u64 nr, __u64 
 		return NULL;
 	*now = bpf_ktime_get_ns();
 	if (!cfg_full) {
-		agg_count(type, bpf_get_current_pid_tgid() >> 32, nr, 0, *now);
+		agg_count_fast(type, bpf_get_current_pid_tgid() >> 32, nr, 0, *now);
 		return NULL;
 	}
 	e = ev_reserve(sizeof(*e));

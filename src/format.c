@@ -29,8 +29,7 @@ static void msi_fields(struct it_json *j, uint64_t address, uint32_t data)
 		jw_ku64(j, "irte_handle", d.irte_handle);
 		if (d.shv)
 			jw_ku64(j, "subhandle", d.subhandle);
-		jw_ku64(j, "vector", d.vector);
-		return;
+		return;	/* the vector is in the IRTE, not in the message */
 	}
 	jw_kstr(j, "format", "compat");
 	jw_ku64(j, "dest", d.dest);
@@ -61,14 +60,20 @@ int it_event_json(struct it_json *j, const struct it_hdr *h)
 
 	if (!name || it_event_check(h, h->len))
 		return -1;
-	if (h->type == IT_EV_IOCTL_GSI_ROUTING &&
-	    ((const struct it_ioctl_gsi_routing *)h)->nr_msi)
+	if (h->type == IT_EV_IOCTL_GSI_ROUTING && ((const struct it_ioctl_gsi_routing *)h)->nr_msi &&
+	    !((const struct it_ioctl_gsi_routing *)h)->truncated)
 		return 0;
+
+	/* vector events carry the irq's target CPU as "cpu"; the CPU the event
+	 * fired on is then "event_cpu", so no key appears twice */
+	bool payload_cpu = h->type == IT_EV_VECTOR_UPDATE || h->type == IT_EV_VECTOR_CLEAR ||
+			   h->type == IT_EV_VECTOR_CONFIG || h->type == IT_EV_VECTOR_FREE_MOVED;
 
 	jw_obj_begin(j);
 	jw_ku64(j, "ts", h->ts);
-	jw_ku64(j, "cpu", h->cpu);
-	jw_kstr(j, "type", name);
+	jw_ku64(j, payload_cpu ? "event_cpu" : "cpu", h->cpu);
+	/* every VMM ioctl is "type":"ioctl" with "ioctl" naming the command */
+	jw_kstr(j, "type", h->type >= IT_EV_IOCTL_SET_IRQS && h->type <= IT_EV_IOCTL_CREATE_VCPU ? "ioctl" : name);
 	jw_ku64(j, "pid", h->pid);
 	jw_ku64(j, "tid", h->tid);
 	if (h->flags & IT_F_IN_HARDIRQ)
@@ -190,7 +195,7 @@ int it_event_json(struct it_json *j, const struct it_hdr *h)
 		const struct it_kvm_apic *e = (const void *)h;
 		jw_ku64(j, "apicid", e->apicid);
 		jw_ku64(j, "vector", e->vector);
-		jw_kstr(j, "delivery", it_msi_delivery_name(e->dm));
+		jw_kstr(j, "delivery", it_msi_delivery_name(e->dm >> 8));	/* APIC_DM_* is bits 10:8 */
 		jw_kstr(j, "trigger", e->tm ? "level" : "edge");
 		break;
 	}
@@ -284,12 +289,13 @@ int it_event_json(struct it_json *j, const struct it_hdr *h)
 	case IT_EV_IOCTL_GSI_ROUTE: {
 		const struct it_ioctl_gsi_route *e = (const void *)h;
 		ioctl_common(j, &e->c);
+		jw_ku64(j, "nr", e->nr);
 		jw_ku64(j, "index", e->index);
 		jw_ku64(j, "gsi", e->gsi);
 		jw_kstr(j, "route_type", it_kvm_route_type_name(e->type));
 		msi_fields(j, ((uint64_t)e->address_hi << 32) | e->address_lo, e->data);
-		if (e->flags & 1)
-			jw_ku64(j, "devid", e->devid);
+		jw_ku64(j, "flags", e->flags);
+		jw_ku64(j, "devid", e->devid);	/* meaningful when flags has KVM_MSI_VALID_DEVID */
 		break;
 	}
 	case IT_EV_IOCTL_SIGNAL_MSI: {

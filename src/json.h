@@ -37,10 +37,11 @@ void jw_bool(struct it_json *j, bool v);
 void jw_null(struct it_json *j);
 void jw_raw(struct it_json *j, const char *s);	/* a newline, for JSON lines */
 
-static inline void jw_kstr(struct it_json *j, const char *k, const char *v) { jw_key(j, k); if (v) jw_str(j, v); else jw_null(j); }
-static inline void jw_ku64(struct it_json *j, const char *k, uint64_t v) { jw_key(j, k); jw_u64(j, v); }
-static inline void jw_ki64(struct it_json *j, const char *k, int64_t v) { jw_key(j, k); jw_i64(j, v); }
-static inline void jw_kbool(struct it_json *j, const char *k, bool v) { jw_key(j, k); jw_bool(j, v); }
+/* key + value in one call (the hot path of every -j output) */
+void jw_kstr(struct it_json *j, const char *k, const char *v);	/* NULL v: null */
+void jw_ku64(struct it_json *j, const char *k, uint64_t v);
+void jw_ki64(struct it_json *j, const char *k, int64_t v);
+void jw_kbool(struct it_json *j, const char *k, bool v);
 static inline void jw_kdouble(struct it_json *j, const char *k, double v) { jw_key(j, k); jw_double(j, v); }
 
 #endif

@@ -48,7 +48,7 @@ struct it_route {
 	bool posted;			/* posted-interrupt IRTE set (kvm_pi_irte_update) */
 	int cpu, vector, apicid;	/* -1 unknown */
 	const char *cpu_src;		/* "snapshot", "event", "unknown" */
-	const struct it_irte *irte;	/* NULL unknown */
+	const struct it_snap_irte *irte;	/* NULL unknown */
 	/* owner */
 	bool owner_vm;
 	int owner_pid;

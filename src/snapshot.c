@@ -1646,24 +1646,24 @@ int it_ir_mode_detect(const char *root, char *buf, size_t len)
 
 /* ---- IRTE dumps ------------------------------------------------------------ */
 
-void it_irte_table_free(struct it_irte_table *t)
+void it_irte_table_free(struct it_snap_irte_table *t)
 {
 	free(t->e);
 	t->e = NULL;
 	t->n = 0;
 }
 
-uint32_t it_irte_intel_apic_dest(const struct it_irte *e, bool x2apic)
+uint32_t it_irte_intel_apic_dest(const struct it_snap_irte *e, bool x2apic)
 {
 	return x2apic ? e->dest_id : (e->dest_id >> 8) & 0xff;
 }
 
-uint32_t it_irte_amd_dest(const struct it_irte *e)
+uint32_t it_irte_amd_dest(const struct it_snap_irte *e)
 {
 	return e->dest_id;
 }
 
-static void decode_intel(struct it_irte *e)
+static void decode_intel(struct it_snap_irte *e)
 {
 	uint64_t lo = e->raw_lo, hi = e->raw_hi;
 
@@ -1686,7 +1686,7 @@ static void decode_intel(struct it_irte *e)
 	}
 }
 
-int it_irte_parse_intel_text(const char *text, struct it_irte_table *t)
+int it_irte_parse_intel_text(const char *text, struct it_snap_irte_table *t)
 {
 	enum { SEC_NONE, SEC_REMAP, SEC_POSTED } sec = SEC_NONE;
 	char iommu[16] = "";
@@ -1694,7 +1694,7 @@ int it_irte_parse_intel_text(const char *text, struct it_irte_table *t)
 	char *buf = strdup(text), *save = NULL;
 	if (!buf)
 		return -ENOMEM;
-	t->fmt = IT_IRTE_INTEL;
+	t->fmt = IT_IRTE_FMT_INTEL;
 	for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 		char *p = lskip(l);
 		const char *k;
@@ -1734,13 +1734,13 @@ int it_irte_parse_intel_text(const char *text, struct it_irte_table *t)
 			continue;
 		}
 		{
-			struct it_irte *e = push(&t->e, &t->n, sizeof(*e));
+			struct it_snap_irte *e = push(&t->e, &t->n, sizeof(*e));
 
 			if (!e) {
 				free(buf);
 				return -ENOMEM;
 			}
-			e->fmt = IT_IRTE_INTEL;
+			e->fmt = IT_IRTE_FMT_INTEL;
 			snprintf(e->iommu, sizeof(e->iommu), "%s", iommu);
 			e->table_addr = irta;
 			e->index = idx;
@@ -1765,7 +1765,7 @@ int it_irte_parse_intel_text(const char *text, struct it_irte_table *t)
 	return 0;
 }
 
-static void decode_amd32(struct it_irte *e)
+static void decode_amd32(struct it_snap_irte *e)
 {
 	uint64_t v = e->raw_lo;
 
@@ -1778,7 +1778,7 @@ static void decode_amd32(struct it_irte *e)
 	e->vector = (uint8_t)(v >> 16);
 }
 
-static void decode_amd128(struct it_irte *e)
+static void decode_amd128(struct it_snap_irte *e)
 {
 	uint64_t lo = e->raw_lo, hi = e->raw_hi;
 
@@ -1816,7 +1816,7 @@ static int hex_token(const char *s, size_t n, uint64_t *v)
 	return 0;
 }
 
-int it_irte_parse_amd_text(const char *text, struct it_irte_table *t)
+int it_irte_parse_amd_text(const char *text, struct it_snap_irte_table *t)
 {
 	char bdf[IT_BDF_LEN] = "";
 	uint16_t sid = 0;
@@ -1830,7 +1830,7 @@ int it_irte_parse_amd_text(const char *text, struct it_irte_table *t)
 		size_t ntok = 0, len[3];
 		unsigned long idx;
 		char *e;
-		struct it_irte *ent;
+		struct it_snap_irte *ent;
 
 		if (!strncmp(p, "DeviceId", 8)) {
 			char *d = lskip(p + 8);
@@ -1892,14 +1892,14 @@ int it_irte_parse_amd_text(const char *text, struct it_irte_table *t)
 		ent->sid = sid;
 		if (ntok == 2 && !hex_token(tok[0], len[0], &ent->raw_hi) &&
 		    !hex_token(tok[1], len[1], &ent->raw_lo)) {
-			ent->fmt = IT_IRTE_AMD128;
+			ent->fmt = IT_IRTE_FMT_AMD128;
 			decode_amd128(ent);
 		} else if (ntok == 1 && len[0] == 32 && !hex_token(tok[0], 16, &ent->raw_hi) &&
 			   !hex_token(tok[0] + 16, 16, &ent->raw_lo)) {
-			ent->fmt = IT_IRTE_AMD128;	/* hi and lo printed joined */
+			ent->fmt = IT_IRTE_FMT_AMD128;	/* hi and lo printed joined */
 			decode_amd128(ent);
 		} else if (ntok == 1 && len[0] <= 8 && !hex_token(tok[0], len[0], &ent->raw_lo)) {
-			ent->fmt = IT_IRTE_AMD32;
+			ent->fmt = IT_IRTE_FMT_AMD32;
 			decode_amd32(ent);
 		} else {
 			t->n--;
@@ -1914,7 +1914,7 @@ int it_irte_parse_amd_text(const char *text, struct it_irte_table *t)
 	return 0;
 }
 
-static int irte_read_file(const char *path, struct it_irte_table *t, bool amd)
+static int irte_read_file(const char *path, struct it_snap_irte_table *t, bool amd)
 {
 	char *text;
 	int err, r;
@@ -1931,12 +1931,12 @@ static int irte_read_file(const char *path, struct it_irte_table *t, bool amd)
 	return r;
 }
 
-int it_irte_read_intel(const char *path, struct it_irte_table *t)
+int it_irte_read_intel(const char *path, struct it_snap_irte_table *t)
 {
 	return irte_read_file(path, t, false);
 }
 
-int it_irte_read_amd(const char *path, struct it_irte_table *t)
+int it_irte_read_amd(const char *path, struct it_snap_irte_table *t)
 {
 	return irte_read_file(path, t, true);
 }
@@ -1976,7 +1976,7 @@ int it_snapshot_read_irte(struct it_snapshot *s)
 {
 	const char *intel = "/sys/kernel/debug/iommu/intel/ir_translation_struct";
 	const char *amd = "/sys/kernel/debug/iommu/amd/irqtbl";
-	struct it_irte_table *t = &s->irte;
+	struct it_snap_irte_table *t = &s->irte;
 	char *p;
 	int r = 0;
 
@@ -2643,7 +2643,7 @@ const struct it_irq_aff *it_snapshot_aff(const struct it_snapshot *s, int irq)
 	return bsearch(&key, s->aff, s->naff, sizeof(key), cmp_aff);
 }
 
-const struct it_irte *it_snapshot_irte(const struct it_snapshot *s, const char *sid_bdf,
+const struct it_snap_irte *it_snapshot_irte(const struct it_snapshot *s, const char *sid_bdf,
 				       size_t nth)
 {
 	for (size_t i = 0; i < s->irte.n; i++)

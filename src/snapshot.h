@@ -207,13 +207,13 @@ int it_ir_detect(const char *root, const char *dmesg_path, struct it_ir_info *ou
 /* ---- IRTE dumps (debugfs) ------------------------------------------------ */
 
 enum it_irte_fmt {
-	IT_IRTE_NONE = 0,
-	IT_IRTE_INTEL,		/* /sys/kernel/debug/iommu/intel/ir_translation_struct */
-	IT_IRTE_AMD32,		/* /sys/kernel/debug/iommu/amd/irqtbl, legacy 32-bit */
-	IT_IRTE_AMD128,		/* the same, 128-bit guest-APIC-capable format */
+	IT_IRTE_FMT_NONE = 0,
+	IT_IRTE_FMT_INTEL,		/* /sys/kernel/debug/iommu/intel/ir_translation_struct */
+	IT_IRTE_FMT_AMD32,		/* /sys/kernel/debug/iommu/amd/irqtbl, legacy 32-bit */
+	IT_IRTE_FMT_AMD128,		/* the same, 128-bit guest-APIC-capable format */
 };
 
-struct it_irte {
+struct it_snap_irte {
 	enum it_irte_fmt fmt;
 	char iommu[16];		/* Intel: "dmar0"; AMD: "" */
 	uint64_t table_addr;	/* Intel: IR table address; 0 if not printed */
@@ -238,25 +238,25 @@ struct it_irte {
 	uint64_t raw_hi, raw_lo;	/* as dumped (AMD32: raw_lo only) */
 };
 
-struct it_irte_table {
+struct it_snap_irte_table {
 	struct it_snap_src src;
 	enum it_irte_fmt fmt;
-	struct it_irte *e;
+	struct it_snap_irte *e;
 	size_t n;
 	size_t unparsed;	/* lines that looked like entries but did not parse */
 };
 
 /* Parse a dump; each appends to t (zero-initialise t first).  Return 0 or a
  * negative errno; t->src says known/unknown with the reason. */
-int it_irte_read_intel(const char *path, struct it_irte_table *t);
-int it_irte_read_amd(const char *path, struct it_irte_table *t);
-int it_irte_parse_intel_text(const char *text, struct it_irte_table *t);
-int it_irte_parse_amd_text(const char *text, struct it_irte_table *t);
-void it_irte_table_free(struct it_irte_table *t);
+int it_irte_read_intel(const char *path, struct it_snap_irte_table *t);
+int it_irte_read_amd(const char *path, struct it_snap_irte_table *t);
+int it_irte_parse_intel_text(const char *text, struct it_snap_irte_table *t);
+int it_irte_parse_amd_text(const char *text, struct it_snap_irte_table *t);
+void it_irte_table_free(struct it_snap_irte_table *t);
 /* Destination APIC id of an Intel remapped IRTE (xAPIC: bits 15:8). */
-uint32_t it_irte_intel_apic_dest(const struct it_irte *e, bool x2apic);
+uint32_t it_irte_intel_apic_dest(const struct it_snap_irte *e, bool x2apic);
 /* AMD: destination APIC id (low 24 bits | high 8 bits). */
-uint32_t it_irte_amd_dest(const struct it_irte *e);
+uint32_t it_irte_amd_dest(const struct it_snap_irte *e);
 
 /* ---- VMMs: /proc/PID/fd ------------------------------------------------- */
 
@@ -366,7 +366,7 @@ struct it_snapshot {
 
 	struct it_cpus cpus;
 	struct it_ir_info ir;
-	struct it_irte_table irte;
+	struct it_snap_irte_table irte;
 
 	/* processes holding KVM/VFIO fds */
 	struct it_snap_src vmm_src;
@@ -398,7 +398,7 @@ const struct it_irq *it_snapshot_irq(const struct it_snapshot *s, int irq);
 const struct it_arch_irq *it_snapshot_arch(const struct it_snapshot *s, const char *name);
 const struct it_pci_dev *it_snapshot_pci(const struct it_snapshot *s, const char *bdf);
 const struct it_irq_aff *it_snapshot_aff(const struct it_snapshot *s, int irq);
-const struct it_irte *it_snapshot_irte(const struct it_snapshot *s, const char *sid_bdf,
+const struct it_snap_irte *it_snapshot_irte(const struct it_snapshot *s, const char *sid_bdf,
 				       size_t nth);
 /* The process holding a VFIO fd for bdf (device fd, cdev, or a group that
  * contains it); NULL if none. */

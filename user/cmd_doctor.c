@@ -85,13 +85,14 @@ int cmd_doctor(int argc, char **argv)
 	const struct it_features *f = &feat;
 	struct it_hook_status *plan = NULL;
 	const struct it_hook_status *st;
+	struct it_snapshot snap;
 	struct it_ir_info ir;
 	struct it_live *l = NULL;
 	char err[256] = "";
 	size_t n = it_nhooks, nattached = 0;
 	bool usable;
 
-	if (argp_parse(&argp, argc, argv, 0, NULL, &o))
+	if (it_argp_parse(&argp, argc, argv, 0, &o))
 		return IT_EXIT_USAGE;
 
 	if (it_live_open(&l, &lo, err, sizeof(err)) == 0) {
@@ -116,8 +117,11 @@ int cmd_doctor(int argc, char **argv)
 		st = plan;
 	}
 	usable = nattached > 0;
-	memset(&ir, 0, sizeof(ir));
-	it_ir_detect("", NULL, &ir);
+	/* the remapping mode from sysfs, /proc/interrupts chips and the kernel log */
+	memset(&snap, 0, sizeof(snap));
+	it_snapshot_read(&snap, "", IT_SNAP_INTERRUPTS | IT_SNAP_IR);
+	ir = snap.ir;
+	it_snapshot_free(&snap);
 
 	if (o.json) {
 		struct it_json j;

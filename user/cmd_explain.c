@@ -103,7 +103,7 @@ int cmd_explain(int argc, char **argv)
 	bool blind_irte, blind_vfio, blind_domain;
 	int ret;
 
-	if (argp_parse(&argp, argc, argv, 0, NULL, &o))
+	if (it_argp_parse(&argp, argc, argv, 0, &o))
 		return IT_EXIT_USAGE;
 	so.replay = o.file;
 	it_install_signals();

@@ -182,7 +182,7 @@ int cmd_record(int argc, char **argv)
 	char err[256];
 	int r, ret = IT_EXIT_OK;
 
-	if (argp_parse(&argp, argc, argv, 0, NULL, &o))
+	if (it_argp_parse(&argp, argc, argv, 0, &o))
 		return IT_EXIT_USAGE;
 	so.full = o.full;
 	so.pid = (pid_t)o.pid;

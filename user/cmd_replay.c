@@ -100,7 +100,7 @@ int cmd_replay(int argc, char **argv)
 	struct it_session s;
 	int r, ret;
 
-	if (argp_parse(&argp, argc, argv, 0, NULL, &o))
+	if (it_argp_parse(&argp, argc, argv, 0, &o))
 		return IT_EXIT_USAGE;
 	so.replay = o.file;
 	so.speed = o.speed_set ? o.speed : 0;
@@ -365,7 +365,7 @@ int cmd_export(int argc, char **argv)
 	uint64_t n = 0;
 	int r, ret = IT_EXIT_OK;
 
-	if (argp_parse(&argp, argc, argv, 0, NULL, &o))
+	if (it_argp_parse(&argp, argc, argv, 0, &o))
 		return IT_EXIT_USAGE;
 	tr = it_tr_open(o.file, err, sizeof(err));
 	if (!tr) {

@@ -119,7 +119,7 @@ int cmd_routes(int argc, char **argv)
 	struct it_model_stats st;
 	int r;
 
-	if (argp_parse(&argp, argc, argv, 0, NULL, &o))
+	if (it_argp_parse(&argp, argc, argv, 0, &o))
 		return IT_EXIT_USAGE;
 	so.replay = o.file;
 	so.pid = (pid_t)o.pid;

@@ -132,9 +132,10 @@ int cmd_stream(int argc, char **argv)
 	struct it_live *l;
 	char err[256];
 	uint64_t end = 0;
+	bool poll_failed = false;
 	int ret;
 
-	if (argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, &o))
+	if (it_argp_parse(&argp, argc, argv, ARGP_IN_ORDER, &o))
 		return IT_EXIT_USAGE;
 	memset(&s, 0, sizeof(s));
 	jw_init(&s.j);
@@ -166,6 +167,7 @@ int cmd_stream(int argc, char **argv)
 		ret = it_live_poll(l, timeout);
 		if (ret < 0) {
 			p_err("ring buffer poll failed: %s", strerror(-ret));
+			poll_failed = true;
 			break;
 		}
 		it_live_counters(l, &c);
@@ -187,5 +189,5 @@ int cmd_stream(int argc, char **argv)
 		p_err("writing the output failed: %s", strerror(errno));
 		return IT_EXIT_FAIL;
 	}
-	return c.c[IT_CNT_LOST] || c.bad_records ? IT_EXIT_FAIL : IT_EXIT_OK;
+	return c.c[IT_CNT_LOST] || c.bad_records || poll_failed ? IT_EXIT_FAIL : IT_EXIT_OK;
 }

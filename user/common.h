@@ -22,7 +22,12 @@ double it_parse_secs(const char *s);
 /* Strict unsigned parse; -1 on error. */
 long long it_parse_ull(const char *s, unsigned long long max);
 
-uint64_t it_now_ns(void);	/* CLOCK_MONOTONIC, the clock of event timestamps */
+uint64_t it_now_ns(void);
+
+struct argp;
+/* argp_parse with irqtrail's conventions: errors are one line, prefixed
+ * "irqtrail CMD:", exit status 2. */
+int it_argp_parse(const struct argp *argp, int argc, char **argv, unsigned flags, void *input);	/* CLOCK_MONOTONIC, the clock of event timestamps */
 
 /* Exit statuses shared by commands. */
 enum {

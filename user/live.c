@@ -26,6 +26,7 @@ struct it_live {
 	it_event_fn cb;
 	void *ctx;
 	uint64_t bad_records;
+	unsigned int budget;	/* records left in this poll */
 	int ncpus;
 };
 
@@ -74,11 +75,19 @@ static int on_record(void *ctx, void *data, size_t size)
 	struct it_live *l = ctx;
 	const struct it_hdr *h = data;
 
-	if (it_event_check(h, size)) {
+	int r = 0;
+
+	if (it_event_check(h, size))
 		l->bad_records++;
-		return 0;
-	}
-	return l->cb ? l->cb(l->ctx, h) : 0;
+	else if (l->cb)
+		r = l->cb(l->ctx, h);
+	if (r)
+		return r;
+	/* a reader that is behind must still come back to its caller (deadlines,
+	 * signals, screen refresh): stop after a budget of records */
+	if (--l->budget == 0)
+		return -ECANCELED;
+	return 0;
 }
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -109,8 +118,8 @@ int it_live_open(struct it_live **out, const struct it_live_opts *o, char *err, 
 		ret = -ENOMEM;
 		goto fail;
 	}
-	if (!l->feat.root && geteuid() != 0) {
-		snprintf(err, errlen, "loading BPF programs needs root (or CAP_BPF and CAP_PERFMON)");
+	if (!l->feat.root) {
+		snprintf(err, errlen, "loading BPF programs needs root");
 		ret = -EPERM;
 		goto fail;
 	}
@@ -203,18 +212,34 @@ fail:
 	return ret < 0 ? ret : -EINVAL;
 }
 
+#define IT_POLL_BUDGET 65536
+
 int it_live_poll(struct it_live *l, int timeout_ms)
 {
-	int n = ring_buffer__poll(l->rb, timeout_ms);
+	int n;
 
+	l->budget = IT_POLL_BUDGET;
+	n = ring_buffer__poll(l->rb, timeout_ms);
 	if (n == -EINTR)
 		return 0;
+	if (n == -ECANCELED)
+		return IT_POLL_BUDGET;
 	return n;
 }
 
 int it_live_drain(struct it_live *l)
 {
-	return ring_buffer__consume(l->rb);
+	int n;
+
+	/* at exit: what the kernel queued before the programs were stopped,
+	 * bounded so a producer that keeps going cannot hold us */
+	for (int i = 0; i < 64; i++) {
+		l->budget = IT_POLL_BUDGET;
+		n = ring_buffer__consume(l->rb);
+		if (n != -ECANCELED)
+			return n;
+	}
+	return 0;
 }
 
 void it_live_counters(struct it_live *l, struct it_live_counters *c)
@@ -356,6 +381,88 @@ static void sum_cnt(void *dst, const void *pc, int ncpus)
 	}
 }
 
+/* ---- the per-cpu caches in front of the hash maps ---- */
+
+static struct it_irq_stat *frame_irq(struct it_agg_frame *f, __u32 irq)
+{
+	for (size_t i = 0; i < f->nirq; i++)
+		if (f->irq[i].irq == irq)
+			return &f->irq[i].st;
+	struct it_agg_irq *n = realloc(f->irq, (f->nirq + 1) * sizeof(*n));
+	if (!n)
+		return NULL;
+	f->irq = n;
+	memset(&n[f->nirq], 0, sizeof(*n));
+	n[f->nirq].irq = irq;
+	return &n[f->nirq++].st;
+}
+
+static struct it_msi_stat *frame_msi(struct it_agg_frame *f, const struct it_msi_key *k)
+{
+	for (size_t i = 0; i < f->nmsi; i++)
+		if (!memcmp(&f->msi[i].k, k, sizeof(*k)))
+			return &f->msi[i].st;
+	struct it_agg_msi *n = realloc(f->msi, (f->nmsi + 1) * sizeof(*n));
+	if (!n)
+		return NULL;
+	f->msi = n;
+	memset(&n[f->nmsi], 0, sizeof(*n));
+	n[f->nmsi].k = *k;
+	return &n[f->nmsi++].st;
+}
+
+static struct it_count_stat *frame_cnt(struct it_agg_frame *f, const struct it_agg_key *k)
+{
+	for (size_t i = 0; i < f->ncnt; i++)
+		if (!memcmp(&f->cnt[i].k, k, sizeof(*k)))
+			return &f->cnt[i].st;
+	struct it_agg_cnt *n = realloc(f->cnt, (f->ncnt + 1) * sizeof(*n));
+	if (!n)
+		return NULL;
+	f->cnt = n;
+	memset(&n[f->ncnt], 0, sizeof(*n));
+	n[f->ncnt].k = *k;
+	return &n[f->ncnt++].st;
+}
+
+/* Fold each cpu's claimed slots of a per-cpu cache array into the frame. */
+static int read_cache(int fd, unsigned int n, size_t vsz, int ncpus, struct it_agg_frame *f, int kind)
+{
+	unsigned char *vals = calloc((size_t)ncpus, vsz);
+
+	if (!vals)
+		return -ENOMEM;
+	for (__u32 idx = 0; idx < n; idx++) {
+		if (bpf_map_lookup_elem(fd, &idx, vals))
+			continue;
+		for (int c = 0; c < ncpus; c++) {
+			const void *v = vals + (size_t)c * vsz;
+
+			if (kind == 0) {
+				const struct it_irq_slot *s = v;
+				struct it_irq_stat *d;
+				if (!s->used || !(d = frame_irq(f, s->irq)))
+					continue;
+				sum_irq(d, &s->st, 1);
+			} else if (kind == 1) {
+				const struct it_msi_slot *s = v;
+				struct it_msi_stat *d;
+				if (!s->used || !s->st.count || !(d = frame_msi(f, &s->k)))
+					continue;
+				sum_msi(d, &s->st, 1);
+			} else {
+				const struct it_agg_slot *s = v;
+				struct it_count_stat *d;
+				if (!s->used || !(d = frame_cnt(f, &s->k)))
+					continue;
+				sum_cnt(d, &s->st, 1);
+			}
+		}
+	}
+	free(vals);
+	return 0;
+}
+
 int it_live_read_agg(struct it_live *l, struct it_agg_frame *f)
 {
 	struct it_live_counters c;
@@ -376,6 +483,15 @@ int it_live_read_agg(struct it_live *l, struct it_agg_frame *f)
 		r = read_percpu_hash(bpf_map__fd(l->skel->maps.agg_counts), sizeof(struct it_agg_key),
 				     sizeof(struct it_count_stat), l->ncpus, sum_cnt, &f->cnt, &f->ncnt, sizeof(*f->cnt),
 				     offsetof(struct it_agg_cnt, k), offsetof(struct it_agg_cnt, st));
+	if (!r)
+		r = read_cache(bpf_map__fd(l->skel->maps.irq_cache), IT_IRQ_CACHE, sizeof(struct it_irq_slot),
+			       l->ncpus, f, 0);
+	if (!r)
+		r = read_cache(bpf_map__fd(l->skel->maps.msi_cache), IT_MSI_CACHE, sizeof(struct it_msi_slot),
+			       l->ncpus, f, 1);
+	if (!r)
+		r = read_cache(bpf_map__fd(l->skel->maps.agg_cache), IT_AGG_CACHE, sizeof(struct it_agg_slot),
+			       l->ncpus, f, 2);
 	if (r)
 		it_agg_free(f);
 	return r;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* irqtrail: follow every interrupt from the device to the CPU or vCPU that handles it. */
+#include <argp.h>
 #include <stdio.h>
 #include <string.h>
 #include "common.h"
@@ -45,6 +46,7 @@ int main(int argc, char **argv)
 	const struct cmd *match = NULL;
 	size_t n;
 
+	argp_err_exit_status = IT_EXIT_USAGE;
 	if (argc < 2) {
 		usage(stderr);
 		return IT_EXIT_USAGE;

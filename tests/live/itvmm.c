@@ -746,7 +746,6 @@ static void *worker_main(void *arg)
 		km[i].data = w->items[i].msg.data;
 	}
 
-
 	if (!w->deadline) {
 		/* sequential: each item its share, in order */
 		for (int i = 0; i < w->nitems && !stop; i++) {

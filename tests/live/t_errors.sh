@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# Errors: a bad flag or a bad duration makes irqtrail exit non-zero with a
-# one-line message on stderr and nothing on stdout; a failing VMM ioctl
+# Errors: a bad flag or an unknown command makes irqtrail exit non-zero with
+# a one-line message on stderr and nothing on stdout; a bad duration
+# (-D abc) exits non-zero naming the bad value; a failing VMM ioctl
 # (KVM_IRQFD on a closed fd) is streamed with the kernel's error as "ret".
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -25,7 +26,13 @@ expect_usage_error() {
 
 expect_usage_error "unknown flag" --no-such-flag
 expect_usage_error "unknown stream flag" stream --no-such-flag
-expect_usage_error "non-numeric duration" stream -D abc
+# a bad value: non-zero, the message names the value, nothing on stdout
+timeout 10 "$IRQTRAIL" stream -D abc > "$W/err.out" 2> "$W/err.err"
+rc=$?
+[ "$rc" != 0 ] && [ "$rc" -lt 124 ] || fail "'irqtrail stream -D abc' exited $rc"
+grep -q abc "$W/err.err" || fail "'irqtrail stream -D abc': message does not name 'abc': $(head -c 300 "$W/err.err")"
+[ ! -s "$W/err.out" ] || fail "'irqtrail stream -D abc' wrote to stdout"
+echo "bad duration: exit $rc: $(head -n 1 "$W/err.err")"
 expect_usage_error "unknown command" no-such-command
 
 # itvmm rejects its own bad input the same way (exit 2, one line)

@@ -1,23 +1,35 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# 2.5 million KVM_SIGNAL_MSI at >= 1M/s with `irqtrail stream -j --pid`
+# 2 million KVM_SIGNAL_MSI at >= 1M/s with `irqtrail stream -j --pid`
 # writing to a file: the VMM must report a rate of at least 1,000,000/s, the
 # stream must hold exactly one kvm_msi event per injection (per message), and
 # it must have lost nothing (stderr "0 lost", exit status 0).
 #
 #   LIVE_RATE=R      pace the VMM at R/s (default 1250000; 0 = unthrottled)
-#   LIVE_COUNT=N     injections per message (default 1250000, two messages)
+#   LIVE_COUNT=N     injections per message (default 1000000, two messages)
+# The VMM gives up after 5 s (--duration-ms) so a slow tracer fails the test
+# quickly instead of stretching it.
 set -u
 . "$(dirname "$0")/lib.sh"
 need_kvm
 need_irqtrail
 
 rate=${LIVE_RATE:-1250000}
-count=${LIVE_COUNT:-1250000}
+count=${LIVE_COUNT:-1000000}
 min_rate=1000000
 
+# the stream file is large: keep only its head once checked
+shrink() {
+	cleanup_stream
+	if [ -f "$W/stream.jsonl" ]; then
+		head -n 2000 "$W/stream.jsonl" > "$W/stream.head.jsonl"
+		rm -f "$W/stream.jsonl"
+	fi
+}
+trap shrink EXIT
+
 rm -f "$W/go"
-"$ITVMM" --wait-start "$W/go" --wait-timeout-ms 20000 --vcpus 2 --rate "$rate" \
+"$ITVMM" --wait-start "$W/go" --wait-timeout-ms 20000 --vcpus 2 --rate "$rate" --duration-ms 5000 \
 	--signal 0xfee00000:0x0045:"$count" \
 	--signal 0xfee01000:0x0046:"$count" > "$W/vmm.json" 2> "$W/vmm.err" &
 vmm_pid=$!
@@ -46,10 +58,11 @@ check(vmm["rate_per_s"] >= min_rate,
 total = 0
 want = Counter()
 for f in vmm["fired"]:
-    check(f["ok"] == f["count"] == f["requested"], "VMM did not deliver every injection: %s" % f)
+    check(f["ok"] == f["count"], "KVM did not accept every injection: %s" % f)
     want[(f["address"], f["data"])] += f["count"]
     total += f["count"]
-check(total >= 2000000, "VMM fired only %d" % total)
+check(total >= 2000000 and not vmm["interrupted"],
+      "VMM fired only %d in %.1f s" % (total, vmm["fire_ns"] / 1e9))
 
 seen = Counter()
 other = 0

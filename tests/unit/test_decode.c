@@ -334,6 +334,7 @@ static const struct {
 	{ IT_EV_IOCTL_CREATE_VM, NULL, sizeof(struct it_ioctl_simple), false },
 	{ IT_EV_IOCTL_CREATE_VCPU, NULL, sizeof(struct it_ioctl_simple), false },
 	{ IT_EV_LOST, "lost", sizeof(struct it_lost), false },
+	{ IT_EV_PROC, "proc", sizeof(struct it_proc), false },
 };
 #define NTYPES (sizeof(types) / sizeof(types[0]))
 
@@ -425,6 +426,7 @@ static void test_event_min_len(void **state)
 	assert_int_equal(it_event_min_len(IT_EV_VECTOR_UPDATE), 56);
 	assert_int_equal(it_event_min_len(IT_EV_IOCTL_SET_IRQS), 24 + 24 + 24 + 4 * 32);
 	assert_int_equal(it_event_min_len(IT_EV_LOST), 32);
+	assert_int_equal(it_event_min_len(IT_EV_PROC), 24 + 72);
 }
 
 static void test_event_dataplane(void **state)

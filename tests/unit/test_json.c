@@ -2,6 +2,7 @@
 /* Unit tests of src/json.c, the JSON writer behind every -j output. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -248,6 +249,81 @@ static void test_escaping_exact(void **state)
 	jw_reset(&j);
 	jw_str(&j, "");
 	expect(&j, "\"\"");
+	jw_free(&j);
+}
+
+/* RFC 3629 well-formedness (no overlongs, no surrogates, nothing above U+10FFFF). */
+static bool valid_utf8(const unsigned char *s, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		unsigned char c = s[i], lo = 0x80, hi = 0xBF;
+		size_t len;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xC2 && c <= 0xDF)
+			len = 2;
+		else if (c >= 0xE0 && c <= 0xEF)
+			len = 3;
+		else if (c >= 0xF0 && c <= 0xF4)
+			len = 4;
+		else
+			return false;
+		if (c == 0xE0)
+			lo = 0xA0;
+		else if (c == 0xED)
+			hi = 0x9F;
+		else if (c == 0xF0)
+			lo = 0x90;
+		else if (c == 0xF4)
+			hi = 0x8F;
+		if (n - i < len || s[i + 1] < lo || s[i + 1] > hi)
+			return false;
+		for (size_t k = 2; k < len; k++)
+			if (s[i + k] < 0x80 || s[i + k] > 0xBF)
+				return false;
+		i += len;
+	}
+	return true;
+}
+
+/*
+ * JSON text must be UTF-8 (RFC 8259 section 8.1).  Names irqtrail prints come
+ * from the kernel and from a VMM's memory (VFIO device names), so they may
+ * hold any byte: the writer must never pass an ill-formed sequence through.
+ */
+static void test_invalid_utf8(void **state)
+{
+	static const char *const bad[] = {
+		"\xff",
+		"a\xc3",			/* truncated 2-byte sequence */
+		"\xc0\xaf",		/* overlong '/' */
+		"\xed\xa0\x80",		/* UTF-16 surrogate */
+		"\xf4\x90\x80\x80",	/* above U+10FFFF */
+		"\x80x",			/* stray continuation byte */
+		"0000:3b:00.0\xfe",
+	};
+	struct it_json j;
+
+	(void)state;
+	jw_init(&j);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		bool ok;
+
+		jw_reset(&j);
+		jw_str(&j, bad[i]);
+		ok = !j.oom && valid_utf8((const unsigned char *)j.buf, j.len);
+		if (!ok) {
+			jw_free(&j);
+			fail_msg("case %zu: the output is not well-formed UTF-8", i);
+		}
+	}
+	/* well-formed multi-byte text is kept as it is */
+	jw_reset(&j);
+	jw_str(&j, "\xe2\x82\xac \xf0\x9f\x98\x80 \xc3\xa9");
+	expect(&j, "\"\xe2\x82\xac \xf0\x9f\x98\x80 \xc3\xa9\"");
 	jw_free(&j);
 }
 
@@ -505,6 +581,7 @@ int main(void)
 		cmocka_unit_test(test_deep_nesting),
 		cmocka_unit_test(test_escaping_round_trip),
 		cmocka_unit_test(test_escaping_exact),
+		cmocka_unit_test(test_invalid_utf8),
 		cmocka_unit_test(test_strn_bounds),
 		cmocka_unit_test(test_integer_limits),
 		cmocka_unit_test(test_doubles),

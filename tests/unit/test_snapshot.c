@@ -72,7 +72,7 @@ static const struct it_vmm_fd *vmm_fd(const struct it_vmm *v, int fd)
 	return NULL;
 }
 
-static const struct it_irte *irte_at(const struct it_irte_table *t, const char *iommu,
+static const struct it_snap_irte *irte_at(const struct it_snap_irte_table *t, const char *iommu,
 				     uint32_t index, bool posted)
 {
 	for (size_t i = 0; i < t->n; i++)
@@ -543,12 +543,12 @@ static void test_intel_irte_lab(void **state)
 {
 	static const int eff_cpu[5] = { 1, 0, 1, 0, 1 };
 	struct it_snapshot s, lab;
-	const struct it_irte *e;
+	const struct it_snap_irte *e;
 
 	(void)state;
 	assert_int_equal(it_snapshot_read(&s, FX("synthetic/intel-irte-lab"), IT_SNAP_IRTE), 0);
 	assert_true(s.irte.src.known);
-	assert_int_equal(s.irte.fmt, IT_IRTE_INTEL);
+	assert_int_equal(s.irte.fmt, IT_IRTE_FMT_INTEL);
 	assert_int_equal(s.irte.n, 11);
 	assert_int_equal(s.irte.unparsed, 0);
 
@@ -595,7 +595,7 @@ static void test_intel_irte_lab(void **state)
 static void test_intel_irte_posted(void **state)
 {
 	struct it_snapshot s;
-	const struct it_irte *e;
+	const struct it_snap_irte *e;
 	size_t nposted = 0;
 
 	(void)state;
@@ -633,7 +633,7 @@ static void test_intel_irte_posted(void **state)
 
 static void test_intel_irte_text_variants(void **state)
 {
-	struct it_irte_table t = { 0 };
+	struct it_snap_irte_table t = { 0 };
 
 	(void)state;
 	assert_int_equal(it_irte_parse_intel_text(
@@ -666,11 +666,11 @@ static void test_amd_irqtbl_lab(void **state)
 	(void)state;
 	assert_int_equal(it_snapshot_read(&s, FX("synthetic/amd-irqtbl-lab"), IT_SNAP_IRTE), 0);
 	assert_true(s.irte.src.known);
-	assert_int_equal(s.irte.fmt, IT_IRTE_AMD128);
+	assert_int_equal(s.irte.fmt, IT_IRTE_FMT_AMD128);
 	assert_int_equal(s.irte.n, 5);
 	assert_int_equal(it_snapshot_read(&lab, FX("lab-amd-6.12"), 0), 0);
 	for (int i = 0; i < 5; i++) {
-		const struct it_irte *e = &s.irte.e[i];
+		const struct it_snap_irte *e = &s.irte.e[i];
 		const struct it_irq *q = irq_or_fail(&lab, 25 + i);
 
 		assert_int_equal(e->index, i);
@@ -691,8 +691,8 @@ static void test_amd_irqtbl_lab(void **state)
 
 static void test_amd_irqtbl_variants(void **state)
 {
-	struct it_irte_table t = { 0 };
-	const struct it_irte *e;
+	struct it_snap_irte_table t = { 0 };
+	const struct it_snap_irte *e;
 
 	(void)state;
 	/* 32-bit legacy IRTEs */
@@ -700,7 +700,7 @@ static void test_amd_irqtbl_variants(void **state)
 						 "IRT[0000] 00410141\n"
 						 "IRT[0003] 00510003\n\n", &t), 0);
 	assert_int_equal(t.n, 2);
-	assert_int_equal(t.fmt, IT_IRTE_AMD32);
+	assert_int_equal(t.fmt, IT_IRTE_FMT_AMD32);
 	e = &t.e[0];
 	assert_string_equal(e->sid_bdf, "0000:c4:00.0");
 	assert_int_equal(e->sid, 0xc400);
