@@ -338,6 +338,9 @@ struct it_msi_stat {
 	__u64 last_ts;
 	__u64 hop_sum_ns;	/* host handler entry -> injection, when host_irq != 0 */
 	struct it_hist hop;
+	__u64 accepted;		/* vCPU local APIC accepts that followed (kvm_apic_accept_irq) */
+	__u64 accept_sum_ns;
+	struct it_hist accept;	/* injection -> APIC accept */
 };
 
 /* Generic keyed counters of data-plane events that are not streamed:

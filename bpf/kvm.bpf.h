@@ -35,6 +35,9 @@ struct {
 	__type(value, struct it_msi_stat);
 } msi_stats SEC(".maps");
 
+/* too big for the stack: a zero value to insert */
+const struct it_msi_stat zero_msi_stat = {};
+
 /* the per-cpu cache in front of msi_stats (see events.h) */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -61,13 +64,27 @@ static __always_inline struct it_msi_stat *msi_stat_get(const struct it_msi_key 
 	}
 	st = bpf_map_lookup_elem(&msi_stats, k);
 	if (!st) {
-		struct it_msi_stat zero = { .first_ts = now };
-
-		bpf_map_update_elem(&msi_stats, k, &zero, BPF_NOEXIST);
+		bpf_map_update_elem(&msi_stats, k, &zero_msi_stat, BPF_NOEXIST);
 		st = bpf_map_lookup_elem(&msi_stats, k);
+		if (st && !st->first_ts)
+			st->first_ts = now;
 	}
 	return st;
 }
+
+/* The injection in progress on this cpu: kvm_apic_accept_irq follows
+ * kvm_msi_set_irq in the same call chain (kvm_set_msi -> kvm_irq_delivery_to_apic). */
+struct it_last_msi {
+	struct it_msi_key k;
+	__u64 ts;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct it_last_msi);
+} last_msi SEC(".maps");
 
 /* pid of the process-context event, 0 when in a host irq handler. */
 static __always_inline bool kvm_ctx(struct it_cur_irq **cp, __u32 *pid)
@@ -105,6 +122,15 @@ int tp_kvm_msi_set_irq(struct trace_event_raw_kvm_msi_set_irq *ctx)
 		hop = now - c->ts;
 	}
 	st = msi_stat_get(&k, now);
+	{
+		__u32 zero = 0;
+		struct it_last_msi *lm = bpf_map_lookup_elem(&last_msi, &zero);
+
+		if (lm) {
+			lm->k = k;
+			lm->ts = now;
+		}
+	}
 	if (st) {
 		st->count++;
 		st->last_ts = now;
@@ -222,9 +248,32 @@ static __always_inline int apic_ev(__u8 type, __u32 apicid, __u32 vector, __u16 
 	return 0;
 }
 
+/* The hop injection -> APIC accept, charged to the injection's stats. */
+static __always_inline void accept_hop(void)
+{
+	__u32 zero = 0;
+	struct it_last_msi *lm = bpf_map_lookup_elem(&last_msi, &zero);
+	struct it_msi_stat *st;
+	__u64 now, d;
+
+	if (!lm || !lm->ts)
+		return;
+	now = bpf_ktime_get_ns();
+	d = now - lm->ts;
+	if (d > 1000000)	/* not the same delivery */
+		return;
+	st = msi_stat_get(&lm->k, now);
+	if (!st)
+		return;
+	st->accepted++;
+	st->accept_sum_ns += d;
+	hist_add(&st->accept, d);
+}
+
 SEC("tracepoint/kvm/kvm_apic_accept_irq")
 int tp_kvm_apic_accept_irq(struct trace_event_raw_kvm_apic_accept_irq *ctx)
 {
+	accept_hop();
 	return apic_ev(IT_EV_KVM_APIC_ACCEPT, ctx->apicid, ctx->vec, ctx->dm, ctx->tm, 0, 0);
 }
 

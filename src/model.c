@@ -102,6 +102,8 @@ struct m_inj {
 	struct it_hist ev_hop;
 	uint64_t agg_count;	/* from the last aggregate frame, minus the reset base */
 	struct it_hist agg_hop;
+	uint64_t agg_accepted;
+	struct it_hist agg_accept;
 	bool in_agg;
 };
 
@@ -833,11 +835,34 @@ static void refresh_inj(struct it_model *m)
 			return;
 		in->in_agg = true;
 		in->agg_count = a->st.count - (b && b->st.count <= a->st.count ? b->st.count : 0);
-		if (b)
+		in->agg_accepted = a->st.accepted - (b && b->st.accepted <= a->st.accepted ? b->st.accepted : 0);
+		if (b) {
 			it_hist_sub(&in->agg_hop, &a->st.hop, &b->st.hop);
-		else
+			it_hist_sub(&in->agg_accept, &a->st.accept, &b->st.accept);
+		} else {
 			in->agg_hop = a->st.hop;
+			in->agg_accept = a->st.accept;
+		}
 	}
+}
+
+/* Injections of in, adding its latency histograms to route r (if any). */
+static uint64_t inj_add(const struct m_inj *in, struct it_route *r)
+{
+	if (in->in_agg) {
+		if (r) {
+			it_hist_merge(&r->lat, &in->agg_hop);
+			it_hist_merge(&r->accept, &in->agg_accept);
+			r->accepted += in->agg_accepted;
+			r->count += in->agg_count;
+		}
+		return in->agg_count;
+	}
+	if (r) {
+		it_hist_merge(&r->lat, &in->ev_hop);
+		r->count += in->ev_count;
+	}
+	return in->ev_count;
 }
 
 static uint64_t inj_count(const struct m_inj *in, struct it_hist *hop)
@@ -1070,7 +1095,7 @@ int it_model_routes(struct it_model *m, struct it_route **out, size_t *n)
 				if ((int)in->k.pid != v->pid && !(in->k.host_irq && irq_owned_by(m, (int)in->k.host_irq, v)))
 					continue;
 				used[k] = true;
-				r->count += inj_count(in, &r->lat);
+				inj_add(in, r);
 			}
 			if (r->host_irq < 0 && r->eventfd >= 0 && m->blind_vfio)
 				snprintf(r->unknown, sizeof(r->unknown), "%s",
@@ -1097,7 +1122,7 @@ int it_model_routes(struct it_model *m, struct it_route **out, size_t *n)
 				if ((int)in->k.pid != v->pid && !(in->k.host_irq && irq_owned_by(m, (int)in->k.host_irq, v)))
 					continue;
 				used[k] = true;
-				r->count += inj_count(in, &r->lat);
+				inj_add(in, r);
 			}
 		}
 	}
@@ -1157,7 +1182,7 @@ int it_model_routes(struct it_model *m, struct it_route **out, size_t *n)
 			}
 		}
 		used[k] = true;
-		r->count += inj_count(in, &r->lat);
+		inj_add(in, r);
 	}
 	for (size_t i = 0; i < nr; i++)
 		rs[i].rate = secs > 0 ? (double)rs[i].count / secs : 0;

@@ -71,6 +71,8 @@ struct it_route {
 	struct it_hist lat;		/* host: handler time; guest: host irq -> injection */
 	uint64_t lat_max;
 	const char *lat_what;		/* "handler" / "irq->inject" */
+	uint64_t accepted;		/* guest: vCPU APIC accepts of these injections */
+	struct it_hist accept;		/* guest: injection -> APIC accept */
 	struct it_changes changes;
 	char unknown[192];		/* what is not known and why, "" */
 };

@@ -191,6 +191,13 @@ int cmd_explain(int argc, char **argv)
 			       g->msi_data, g->dest, g->guest_vector, g->delivery, g->trigger);
 			printf("     injections: ");
 			lat_line(g, secs);
+			if (it_hist_total(&g->accept)) {
+				char a[16], b[16];
+				printf("     vCPU APIC accepts: %llu, injection -> accept p50 %s p99 %s\n",
+				       (unsigned long long)g->accepted,
+				       it_fmt_ns(it_hist_quantile(&g->accept, 0.5), a, sizeof(a)),
+				       it_fmt_ns(it_hist_quantile(&g->accept, 0.99), b, sizeof(b)));
+			}
 			if (g->guest_vector >= 0 && it_vector_reserved((unsigned)g->guest_vector)) {
 				printf("     finding: guest vector %#x is reserved (< 0x10)\n", g->guest_vector);
 				findings++;

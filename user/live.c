@@ -364,8 +364,12 @@ static void sum_msi(void *dst, const void *pc, int ncpus)
 			d->first_ts = v[c].first_ts;
 		if (v[c].last_ts > d->last_ts)
 			d->last_ts = v[c].last_ts;
-		for (int i = 0; i < IT_HIST_SLOTS; i++)
+		d->accepted += v[c].accepted;
+		d->accept_sum_ns += v[c].accept_sum_ns;
+		for (int i = 0; i < IT_HIST_SLOTS; i++) {
 			d->hop.slots[i] += v[c].hop.slots[i];
+			d->accept.slots[i] += v[c].accept.slots[i];
+		}
 	}
 }
 

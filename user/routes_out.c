@@ -23,24 +23,33 @@ static void opt_int(struct it_json *j, const char *k, int v)
 		jw_i64(j, v);
 }
 
-static void lat_json(struct it_json *j, const struct it_route *r)
+static void hist_json(struct it_json *j, const char *key, const char *what, const struct it_hist *h,
+		      uint64_t max)
 {
-	uint64_t n = it_hist_total(&r->lat);
+	uint64_t n = it_hist_total(h);
 
-	jw_key(j, "latency");
+	jw_key(j, key);
 	if (!n) {
 		jw_null(j);
 		return;
 	}
 	jw_obj_begin(j);
-	jw_kstr(j, "what", r->lat_what);
+	jw_kstr(j, "what", what);
 	jw_ku64(j, "samples", n);
-	jw_ku64(j, "p50_ns", (uint64_t)it_hist_quantile(&r->lat, 0.50));
-	jw_ku64(j, "p90_ns", (uint64_t)it_hist_quantile(&r->lat, 0.90));
-	jw_ku64(j, "p99_ns", (uint64_t)it_hist_quantile(&r->lat, 0.99));
-	if (r->lat_max)
-		jw_ku64(j, "max_ns", r->lat_max);
+	jw_ku64(j, "p50_ns", (uint64_t)it_hist_quantile(h, 0.50));
+	jw_ku64(j, "p90_ns", (uint64_t)it_hist_quantile(h, 0.90));
+	jw_ku64(j, "p99_ns", (uint64_t)it_hist_quantile(h, 0.99));
+	jw_ku64(j, "max_ns", max ? max : (uint64_t)it_hist_quantile(h, 1.0));
 	jw_obj_end(j);
+}
+
+static void lat_json(struct it_json *j, const struct it_route *r)
+{
+	hist_json(j, "latency", r->lat_what, &r->lat, r->lat_max);
+	if (r->rk == IT_ROUTE_GUEST) {
+		jw_ku64(j, "accepted", r->accepted);
+		hist_json(j, "accept_latency", "inject->accept", &r->accept, 0);
+	}
 }
 
 void it_route_json(struct it_json *j, const struct it_route *r)
