@@ -129,11 +129,16 @@ unit: $(UNIT_BINS)
 live: $(BIN) $(LIVE_BINS)
 	$(Q)IRQTRAIL=$(CURDIR)/$(BIN) TESTBIN=$(CURDIR)/$(OUTPUT)/tests bash tests/live/run.sh
 
+# Test targets the tests/*/ fragments add: CHECK_TARGETS run always,
+# CHECK_ROOT_TARGETS only as root (they load BPF programs).
+CHECK_TARGETS +=
+CHECK_ROOT_TARGETS += live
+
 # make check: the default suite, user space under ASan/UBSan.
 check: $(DEPS_STAMP)
-	$(Q)$(MAKE) --no-print-directory SAN=1 unit
-	$(Q)if [ "$$(id -u)" = 0 ]; then $(MAKE) --no-print-directory SAN=1 live; \
-	else echo "  SKIP     live tests need root"; fi
+	$(Q)$(MAKE) --no-print-directory SAN=1 unit $(CHECK_TARGETS)
+	$(Q)if [ "$$(id -u)" = 0 ]; then $(MAKE) --no-print-directory -k SAN=1 $(CHECK_ROOT_TARGETS); \
+	else echo "  SKIP     $(CHECK_ROOT_TARGETS): need root"; fi
 
 run: $(BIN)
 	$(Q)if [ "$$(id -u)" = 0 ]; then ./$(BIN) top; \

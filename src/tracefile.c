@@ -836,6 +836,8 @@ static int ring_push(struct it_tw *tw, uint16_t kind, const void *a, size_t alen
 	uint64_t limit = ctl ? r->cap : r->cap - r->reserve;
 	uint8_t *p;
 
+	if (need > limit)
+		return -EMSGSIZE;	/* could never fit: not a drop, a caller error */
 	if ((t - h) + total > limit) {
 		if (!ctl)
 			__atomic_store_n(&r->dropped, r->dropped + 1, __ATOMIC_RELAXED);

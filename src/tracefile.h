@@ -149,7 +149,9 @@ void it_tw_get_stats(const struct it_tw *tw, struct it_tw_stats *st);
  * disk I/O happens on the writer thread.  it_tw_async_push never blocks:
  * -EAGAIN when the queue is full (the drop is counted and later written to
  * the file as an IT_EV_LOST record with cpu 0xFFFE), or the writer's sticky
- * error (-ENOSPC, -EIO...) once writing failed.  Aggregates, lost counts,
+ * error (-ENOSPC, -EIO...) once writing failed; -EMSGSIZE for a record
+ * that could never fit (queue_bytes under 8x a 64 KiB record: size it
+ * generously).  Aggregates, lost counts,
  * snapshots and host facts use a reserve of the queue records cannot take;
  * they return -EAGAIN only when even that is full.
  */

@@ -422,7 +422,7 @@ int cmd_check(int argc, char **argv)
 	it_rules_set_env(st.rules, &st.env);
 	it_rules_set_start(st.rules, s.start_ts);
 	st.t0 = s.start_ts;
-	if (!o.json && s.live)
+	if (s.live)
 		p_info("checking for %.1f s (%zu hooks attached)", o.secs, it_live_nattached(s.live));
 
 	/* evaluate at every interval of data, so rates and hysteresis see the window's shape */

@@ -731,7 +731,7 @@ int cmd_serve(int argc, char **argv)
 	render(&st, &s, &page);
 	publish(&st, &page);
 
-	d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0) |
+	d = MHD_start_daemon(MHD_USE_POLL_INTERNAL_THREAD | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0) |
 			     (it_verbose ? MHD_USE_ERROR_LOG : 0),
 			     0, NULL, NULL, on_request, &st, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 			     MHD_OPTION_CONNECTION_LIMIT, (unsigned int)128, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,

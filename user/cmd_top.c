@@ -51,9 +51,27 @@ static const char top_doc[] =
 
 struct top_args {
 	struct top_cfg c;
-	const char *views;
 	bool speed_set;
 };
+
+/* "devices,2,changes" -> bit mask and the first view; -1 on a bad name */
+static int parse_views(const char *s, unsigned *mask, int *first)
+{
+	char buf[128], *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	*mask = 0;
+	*first = -1;
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		int v = top_view_parse(t);
+		if (v < 0)
+			return -1;
+		*mask |= 1u << v;
+		if (*first < 0)
+			*first = v;
+	}
+	return *mask ? 0 : -1;
+}
 
 static error_t top_parse(int key, char *arg, struct argp_state *state)
 {
@@ -93,15 +111,33 @@ static error_t top_parse(int key, char *arg, struct argp_state *state)
 			argp_error(state, "invalid pid '%s'", arg);
 		c->pid = (int)v;
 		break;
-	case 's':
+	case 's': {
+		struct top_sort srt;
+
+		top_sort_default(&srt);
+		if (top_sort_parse(&srt, NULL, arg))
+			argp_error(state, "no column '%s' to sort by (rate, total, p50, p99, irq, cpu, gsi, vm, time...)", arg);
 		c->sort = arg;
 		break;
-	case 'f':
+	}
+	case 'f': {
+		struct top_filter f = { 0 };
+		char err[240];
+
+		if (top_filter_set_regex(&f, arg, err, sizeof(err)))
+			argp_error(state, "%s", err);
+		top_filter_free(&f);
 		c->regex = arg;
 		break;
-	case OPT_VIEW:
-		a->views = arg;
+	}
+	case OPT_VIEW: {
+		int first;
+
+		if (parse_views(arg, &c->views, &first))
+			argp_error(state, "invalid --view '%s' (devices, guests, changes, alerts, detail or 1-5)", arg);
+		c->view = first;
 		break;
+	}
 	case OPT_SPEED:
 		c->speed = strtod(arg, &end);
 		if (*end || end == arg || c->speed < 0 || c->speed > 1e6)
@@ -114,29 +150,14 @@ static error_t top_parse(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
 		break;
+	case ARGP_KEY_END:
+		if (a->speed_set && !c->file)
+			argp_error(state, "--speed applies to a recording (-r FILE)");
+		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
 	return 0;
-}
-
-/* "devices,2,changes" -> bit mask and the first view; -1 on a bad name */
-static int parse_views(const char *s, unsigned *mask, int *first)
-{
-	char buf[128], *save = NULL;
-
-	snprintf(buf, sizeof(buf), "%s", s);
-	*mask = 0;
-	*first = -1;
-	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		int v = top_view_parse(t);
-		if (v < 0)
-			return -1;
-		*mask |= 1u << v;
-		if (*first < 0)
-			*first = v;
-	}
-	return *mask ? 0 : -1;
 }
 
 int top_sort_parse(struct top_sort *s, const struct top_frame *f, const char *spec)
@@ -223,8 +244,6 @@ int cmd_top(int argc, char **argv)
 {
 	struct argp argp = { top_options, top_parse, NULL, top_doc, NULL, NULL, NULL };
 	struct top_args a;
-	char *name = "irqtrail top";
-	int first;
 
 	memset(&a, 0, sizeof(a));
 	a.c.interval = 1;
@@ -232,21 +251,8 @@ int cmd_top(int argc, char **argv)
 	a.c.view = TOP_V_DEVICES;
 	a.c.color = !getenv("NO_COLOR") || !getenv("NO_COLOR")[0];
 	argp_err_exit_status = IT_EXIT_USAGE;
-	if (argc > 0)
-		argv[0] = name;	/* messages say "irqtrail top: ..." */
-	if (argp_parse(&argp, argc, argv, 0, NULL, &a))
+	if (it_argp_parse(&argp, argc, argv, 0, &a))	/* one-line errors, "irqtrail top: ..." */
 		return IT_EXIT_USAGE;
-	if (a.views) {
-		if (parse_views(a.views, &a.c.views, &first)) {
-			p_err("invalid --view '%s' (devices, guests, changes, alerts, detail or 1-5)", a.views);
-			return IT_EXIT_USAGE;
-		}
-		a.c.view = first;
-	}
-	if (a.speed_set && !a.c.file) {
-		p_err("--speed applies to a recording (-r FILE)");
-		return IT_EXIT_USAGE;
-	}
 	return top_run(&a.c);
 }
 

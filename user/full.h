@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include "hooks.h"
 
@@ -19,6 +20,8 @@ struct it_full_opts {
 	int cur_irq_fd;
 	bool full;		/* stream data-plane events */
 	pid_t pid;
+	int agg_counts_fd;	/* the tracepoint tier's agg_counts; 0 = keep a private one */
+	bool no_table_read;	/* do not read the remapping tables at attach */
 };
 
 struct it_full;
@@ -28,9 +31,67 @@ struct it_full;
  * the whole catalogue (it_hooks); entries with a ksym are updated: tier,
  * attached, reason.  Returns the number attached (>= 0) or a negative errno
  * for a failure that is not a single hook's.
+ *
+ * Unless o->no_table_read, the interrupt remapping tables are read once
+ * after the hooks are attached (see it_full_read_tables).
  */
 int it_full_attach(struct it_full **out, const struct it_full_opts *o, const struct it_features *f,
 		   struct it_hook_status *st, size_t nst);
 void it_full_detach(struct it_full *fl);
+
+/*
+ * Copy every present entry of the kernel's interrupt remapping tables (Intel
+ * DMAR units, AMD-Vi PCI segments) into the stream as IT_EV_IRTE_SNAP
+ * records, followed by one IT_EV_IRTE_TABLE summary per vendor.  Returns the
+ * number of entries, or a negative errno (-EOPNOTSUPP when the kernel has no
+ * remapping driver or the reader is not loaded).
+ */
+int it_full_read_tables(struct it_full *fl);
+
+/* One line about the last table read ("" before any), for doctor. */
+const char *it_full_table_status(const struct it_full *fl);
+
+/*
+ * Resolve a kernel function in kallsyms text "ADDR TYPE NAME[\t[MODULE]]"
+ * lines: the symbol itself or a compiler clone of it (NAME.isra.N,
+ * NAME.constprop.N, NAME.part.N; never NAME.cold).  When several copies
+ * exist (two drivers' static functions of the same name), the one nearest
+ * the anchor symbol is chosen.  Exposed for the unit tests.
+ */
+struct it_ksym_pick {
+	unsigned long long addr;
+	char name[128];		/* the name as listed, suffix included */
+	char module[64];	/* "" for vmlinux */
+	int copies;		/* candidates seen */
+	bool unique_name;	/* name appears once: attachable by name */
+};
+int it_ksym_resolve(const char *kallsyms_text, const char *sym, const char *anchor, struct it_ksym_pick *out);
+
+/*
+ * IRTE decoding (pure; defined in src/full_events.c with the JSON of the
+ * tier's events).  Intel: VT-d 128-bit remapped or posted format; x2apic is
+ * 1 or 0 when the table's mode is known (dest_apic then holds the APIC id),
+ * -1 when not.  AMD: 128-bit GA format (ga) or the 32-bit format.
+ */
+struct it_irte_fields {
+	bool present, fpd, posted;
+	bool logical;		/* destination mode */
+	bool redir_hint;	/* Intel */
+	bool level;		/* Intel: trigger mode */
+	bool urgent;		/* Intel posted */
+	bool rq_eoi;		/* AMD */
+	bool is_run, ga_log_intr;	/* AMD guest mode */
+	bool dest_known;	/* dest_apic is meaningful */
+	uint8_t delivery;	/* 0 fixed, 1 lowest, ... */
+	uint8_t vector;
+	uint8_t sq, svt;	/* Intel source-id qualifier / validation type */
+	uint16_t sid;		/* Intel source id (requester id) */
+	uint32_t dest;		/* destination field as stored */
+	uint32_t dest_apic;	/* the APIC id it designates */
+	uint32_t ga_tag;	/* AMD */
+	uint64_t pda;		/* Intel posted descriptor / AMD vAPIC page address */
+};
+void it_irte_intel_decode(uint64_t low, uint64_t high, int x2apic, struct it_irte_fields *f);
+void it_irte_amd_decode(uint64_t low, uint64_t high, bool ga, struct it_irte_fields *f);
 
 #endif

@@ -17,6 +17,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <cmocka.h>
+#include "decode.h"
 #include "tracefile.h"
 
 static char tmpdir[64];
@@ -730,7 +731,7 @@ static void test_byte_flips(void **state)
 	size_t size;
 	uint8_t *buf, *copy;
 	uint64_t x = 999;
-	int errors = 0, opened = 0, full = 0;
+	int errors = 0, opened = 0, partial = 0;
 
 	(void)state;
 	tpath(path, sizeof(path), "flip.itr");
@@ -762,14 +763,14 @@ static void test_byte_flips(void **state)
 			errors++;
 			assert_non_null(strstr(rd.err, "damaged"));
 			assert_true(rd.st.damaged >= 1);
-		} else if (rd.records == w.n) {
-			full++;
 		}
+		if (rd.records > 0 && rd.records < w.n)
+			partial++;
 	}
 	/* the campaign exercised all outcomes */
 	assert_true(errors > 50);
 	assert_true(opened > 300);
-	assert_true(full > 5);
+	assert_true(partial > 20);
 	free(copy);
 	free(buf);
 }
@@ -894,9 +895,15 @@ static void test_unknown_things(void **state)
 	static union rec r;
 	uint8_t tlv[64];
 	size_t tl = 0, known = 0, unknown = 0, shortr = 0, got = 0, got_all = 0;
+	unsigned int unk[2], nu = 0;
 	int ret;
 
 	(void)state;
+	/* two types no table knows (the reserved ranges fill up over time) */
+	for (unsigned int t = 255; t > 0 && nu < 2; t--)
+		if (!it_event_min_len(t))
+			unk[nu++] = t;
+	assert_int_equal(nu, 2);
 	tpath(path, sizeof(path), "unknown.itr");
 	tw = it_tw_open(path, &o, err, sizeof(err));
 	assert_non_null(tw);
@@ -917,10 +924,10 @@ static void test_unknown_things(void **state)
 	for (uint64_t i = 0; i < 1000; i++) {
 		gen_rec(11, i, &r);
 		if (i % 10 == 3) {
-			r.h.type = 150;	/* reserved range: unknown to this reader */
+			r.h.type = (uint8_t)unk[0];
 			unknown++;
 		} else if (i % 10 == 4) {
-			r.h.type = 255;
+			r.h.type = (uint8_t)unk[1];
 			unknown++;
 		} else if (i % 10 == 5) {
 			r.h.type = IT_EV_KVM_MSI;
@@ -944,7 +951,7 @@ static void test_unknown_things(void **state)
 	assert_string_equal(it_tr_host(tr)->boot_id, "");
 	assert_int_equal(it_tr_stats(tr)->skipped_tlvs, 1);
 	while ((ret = it_tr_next(tr, &h)) > 0) {
-		assert_true(h->type != 150 && h->type != 255);
+		assert_true(h->type != unk[0] && h->type != unk[1]);
 		assert_true(h->len >= 24);
 		got++;
 	}
@@ -1281,6 +1288,12 @@ static void test_async_enospc(void **state)
 	tw = it_tw_open(path, &o, err, sizeof(err));
 	assert_non_null(tw);
 	assert_int_equal(it_tw_async_start(tw, 1 << 16), 0);
+	/* a 64 KiB record can never fit a 64 KiB queue (it keeps a reserve) */
+	gen_rec(14, 7, &r);
+	assert_int_equal(r.h.len, 65535);
+	assert_int_equal(it_tw_async_push(tw, &r.h), -EMSGSIZE);
+	assert_int_equal(it_tw_async_stop(tw), 0);
+	assert_int_equal(it_tw_async_start(tw, 1 << 20), 0);
 	for (i = 0; i < 5000000; i++) {
 		gen_rec(14, i, &r);
 		while ((ret = it_tw_async_push(tw, &r.h)) == -EAGAIN)

@@ -1,0 +1,51 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# The QEMU lab (tests/lab): Debian kernels under TCG with an emulated Intel or
+# AMD IOMMU doing interrupt remapping, edu and e1000e bound to vfio-pci,
+# irqtrail running inside the guest; the host asserts on its output.
+#
+#   make lab                 every configuration (intel/amd x 6.12/6.1)
+#   make lab LAB="intel-6.12 amd-6.12"
+#   make lab-build           the static guest binaries only
+#   make core-check          CO-RE relocations of the BPF objects against the
+#                            BTF of the lab kernels and of the running kernel
+#
+# Downloads are cached in $(LAB_CACHE) (outside the tree).
+
+LAB_CACHE ?= /var/cache/irqtrail-lab
+LAB ?= intel-6.12 amd-6.12 intel-6.1 amd-6.1
+LAB_OUT := .output/lab
+LAB_CFLAGS := -O2 -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE
+
+.PHONY: lab lab-build core-check
+
+# The guest gets a static irqtrail: it has no libbpf, libelf or zlib.  Built
+# from the non-sanitizer objects whatever SAN says (link-static.sh explains
+# what it leaves out).
+LAB_USER_OBJS = $(patsubst user/%.c,.output/user/%.o,$(wildcard user/*.c))
+$(LAB_OUT)/irqtrail: FORCE_LAB_OBJS
+	$(Q)$(MAKE) --no-print-directory SAN=0 irqtrail
+	$(Q)mkdir -p $(@D)
+	$(call msg,LINK,$@)CC=$(CC) bash tests/lab/link-static.sh $@ .output/libirqtrail.a $(LAB_USER_OBJS)
+
+.PHONY: FORCE_LAB_OBJS
+FORCE_LAB_OBJS:
+
+$(LAB_OUT)/labdev: tests/lab/src/labdev.c
+	$(Q)mkdir -p $(@D)
+	$(call msg,CC,$@)$(CC) $(LAB_CFLAGS) -static $< -o $@
+
+$(LAB_OUT)/labkvm: tests/lab/src/labkvm.c
+	$(Q)mkdir -p $(@D)
+	$(call msg,CC,$@)$(CC) $(LAB_CFLAGS) -static $< -o $@
+
+$(LAB_OUT)/core_check: tests/lab/core_check.c
+	$(Q)mkdir -p $(@D)
+	$(call msg,CC,$@)$(CC) $(LAB_CFLAGS) -g $< -lbpf -lelf -lz -o $@
+
+lab-build: $(LAB_OUT)/irqtrail $(LAB_OUT)/labdev $(LAB_OUT)/labkvm
+
+lab: lab-build
+	$(Q)LAB_CACHE=$(LAB_CACHE) LAB_OUT=$(CURDIR)/$(LAB_OUT) bash tests/lab/run.sh $(LAB)
+
+core-check: $(LAB_OUT)/core_check $(OUTPUT)/full.bpf.o $(OUTPUT)/irqtrail.bpf.o
+	$(Q)LAB_CACHE=$(LAB_CACHE) bash tests/lab/core-check.sh $(LAB_OUT)/core_check $(OUTPUT)/full.bpf.o $(OUTPUT)/irqtrail.bpf.o

@@ -1,0 +1,87 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Host side of the irqtrail lab.
+#   usage: run.sh [CONFIG...]      CONFIG = intel-6.12 | amd-6.12 | intel-6.1 | amd-6.1
+#   env:   LAB_OUT    directory holding the static irqtrail, labdev, labkvm
+#          LAB_CACHE  download cache (default /var/cache/irqtrail-lab)
+#          LAB_RUNS   where each run's serial log and results go (default LAB_OUT/runs)
+#          LAB_TIMEOUT per-boot limit in seconds (default 300)
+# For each configuration: fetch the Debian kernel (cached), pack an
+# initramfs, boot it under TCG with the emulated IOMMU, edu and e1000e,
+# unpack the guest's results from the serial log and check them
+# (check.py).  A QEMU that exits without the guest's end marker is retried
+# once.  Exit status 0 when every configuration passed.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+: "${LAB_OUT:?LAB_OUT must point at the lab binaries (make lab-build)}"
+LAB_CACHE=${LAB_CACHE:-/var/cache/irqtrail-lab}
+LAB_RUNS=${LAB_RUNS:-$LAB_OUT/runs}
+LAB_TIMEOUT=${LAB_TIMEOUT:-300}
+export IRQTRAIL_LAB_CACHE=$LAB_CACHE
+[ $# -gt 0 ] || set -- intel-6.12 amd-6.12 intel-6.1 amd-6.1
+T0=$(date +%s)
+
+need=""
+command -v qemu-system-x86_64 >/dev/null || need="$need qemu-system-x86"
+[ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx cpio || need="$need busybox-static"
+if [ -n "$need" ]; then
+	if [ "$(id -u)" != 0 ]; then echo "lab: missing packages:$need" >&2; exit 1; fi
+	echo "  APT      $need"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $need >/dev/null 2>&1 ||
+		{ apt-get update -q >/dev/null 2>&1; DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $need >/dev/null; } ||
+		{ echo "lab: cannot install$need" >&2; exit 1; }
+fi
+for b in irqtrail labdev labkvm; do
+	[ -x "$LAB_OUT/$b" ] || { echo "lab: $LAB_OUT/$b missing (make lab-build)" >&2; exit 1; }
+done
+mkdir -p "$LAB_RUNS"
+
+boot() { # kdir initrd log vendor
+	local kdir=$1 initrd=$2 log=$3 vendor=$4 dev args
+	case $vendor in
+	intel) dev="-device intel-iommu,intremap=on,caching-mode=on"; args="intel_iommu=on" ;;
+	amd) dev="-device amd-iommu,intremap=on"; args="amd_iommu=on" ;;
+	esac
+	timeout "$LAB_TIMEOUT" qemu-system-x86_64 \
+		-machine q35,accel=tcg -cpu max -smp 2 -m 1G $dev \
+		-device edu -device e1000e,netdev=n0 -netdev user,id=n0,restrict=on \
+		-kernel "$(ls "$kdir"/boot/vmlinuz-*)" -initrd "$initrd" \
+		-append "console=ttyS0 panic=-1 quiet loglevel=4 $args lab.vendor=$vendor ${LAB_APPEND:-}" \
+		-display none -serial file:"$log" -monitor none -no-reboot </dev/null >"$log.qemu" 2>&1
+}
+
+fail=0
+declare -A initrds
+for cfg in "$@"; do
+	vendor=${cfg%%-*}
+	flav=${cfg#*-}
+	case $vendor in intel|amd) ;; *) echo "lab: unknown configuration $cfg" >&2; exit 2 ;; esac
+	t=$(date +%s)
+	kdir=$("$here/fetch-kernel.sh" "$flav") || { echo "  LAB      $cfg FAIL (kernel $flav not available)"; fail=1; continue; }
+	if [ -z "${initrds[$flav]:-}" ]; then
+		initrds[$flav]=$LAB_RUNS/initrd-$flav.gz
+		"$here/mkinitrd.sh" "$kdir" "$LAB_OUT" "${initrds[$flav]}" || { echo "  LAB      $cfg FAIL (initramfs)"; fail=1; continue; }
+	fi
+	dir=$LAB_RUNS/$cfg
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	for try in 1 2; do
+		boot "$kdir" "${initrds[$flav]}" "$dir/serial.log" "$vendor"
+		grep -aq '=== GUEST DONE' "$dir/serial.log" && break
+		echo "  LAB      $cfg: QEMU ended without the guest's end marker (try $try): $(tail -c 300 "$dir/serial.log" | tr -d '\r' | tail -2)"
+	done
+	# the guest's /out, sent as a base64 tarball between markers
+	mkdir -p "$dir/out"
+	sed -n '/^=== ARCHIVE BEGIN/,/^=== ARCHIVE END/p' "$dir/serial.log" | tr -d '\r' | grep -v '^===' |
+		base64 -d 2>/dev/null | tar xzf - -C "$dir/out" 2>/dev/null
+	if python3 "$here/check.py" "$dir/out" "$vendor" "$flav" > "$dir/check.txt" 2>&1; then
+		res=ok
+	else
+		res=FAIL
+		fail=1
+	fi
+	echo "  LAB      $cfg $res ($(( $(date +%s) - t ))s, $(grep -c '^ok ' "$dir/check.txt") checks passed, $(grep -c '^FAIL ' "$dir/check.txt") failed)"
+	grep -E '^(FAIL|PROVEN) ' "$dir/check.txt" | sed 's/^/           | /'
+done
+echo "  LAB      total $(( $(date +%s) - T0 ))s; results in $LAB_RUNS"
+exit $fail
