@@ -55,7 +55,7 @@ LIVE_BINS := $(patsubst tests/live/%.c,$(OUTPUT)/tests/%,$(LIVE_SRCS))
 
 DEPS_PKGS := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libzstd-dev \
 	     libncurses-dev libcmocka-dev pkg-config make gcc libc6-dev tmux \
-	     python3 jq
+	     python3 jq libclang-rt-14-dev
 DEPS_STAMP := $(OUTPUT)/.deps-ok
 
 .PHONY: all deps vmlinux check unit live run install clean bench lab fuzz
@@ -142,7 +142,7 @@ check: $(DEPS_STAMP)
 
 run: $(BIN)
 	$(Q)if [ "$$(id -u)" = 0 ]; then ./$(BIN) top; \
-	else ./$(BIN) replay examples/vmm-msi.itr; fi
+	else ./$(BIN) top -r examples/vmm-msi.itr; fi
 
 install: $(BIN)
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/sbin/irqtrail

@@ -219,7 +219,7 @@ int main(int argc, char **argv)
 			char cpu[24];
 			int len = snprintf(cpu, sizeof(cpu), "%" PRIu64 "\n", (writes + 1) % (uint64_t)ncpu);
 
-			if (pwrite(aff, cpu, (size_t)len, 0) == len)
+			if (write(aff, cpu, (size_t)len) == len)
 				writes++;
 		}
 		if (read(hw, buf, rbytes) < 0 && errno != EINTR) {
@@ -236,7 +236,7 @@ int main(int argc, char **argv)
 	if (find_irq(dev, irq, &irq, &c1))
 		c1 = c0;
 	if (aff >= 0) {
-		if (orig[0] && pwrite(aff, orig, strlen(orig), 0) < 0)
+		if (orig[0] && write(aff, orig, strlen(orig)) < 0)
 			fprintf(stderr, "bench-churn: restoring affinity %s: %s\n", orig, strerror(errno));
 		close(aff);
 	}

@@ -74,7 +74,9 @@ static int get_arr(const unsigned char *p, size_t len, size_t *off, void **out, 
 		return -EINVAL;
 	memcpy(h, p + *off, sizeof(h));
 	*off += sizeof(h);
-	if (h[1] < esz || (h[0] && (size_t)h[0] > (len - *off) / h[1]))
+	/* elements written by an older irqtrail may be shorter: the fields they
+	 * lack read as zero; longer ones (newer) are cut to what we know */
+	if (h[1] < 8 || (h[0] && (size_t)h[0] > (len - *off) / h[1]))
 		return -EINVAL;
 	*n = h[0];
 	*out = NULL;
@@ -84,7 +86,7 @@ static int get_arr(const unsigned char *p, size_t len, size_t *off, void **out, 
 	if (!a)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < h[0]; i++)
-		memcpy(a + (size_t)i * esz, p + *off + (size_t)i * h[1], esz);
+		memcpy(a + (size_t)i * esz, p + *off + (size_t)i * h[1], h[1] < esz ? h[1] : esz);
 	*off += (size_t)h[0] * h[1];
 	*out = a;
 	return 0;

@@ -55,6 +55,13 @@ double it_hist_quantile(const struct it_hist *h, double p)
 	return (double)(2ull << (IT_HIST_SLOTS - 1));
 }
 
+double it_hist_quantile_max(const struct it_hist *h, double p, uint64_t max)
+{
+	double q = it_hist_quantile(h, p);
+
+	return max && q > (double)max ? (double)max : q;
+}
+
 void it_hist_merge(struct it_hist *dst, const struct it_hist *src)
 {
 	for (int i = 0; i < IT_HIST_SLOTS; i++)

@@ -10,6 +10,8 @@
 uint64_t it_hist_total(const struct it_hist *h);
 /* The p-quantile (0..1) in ns, interpolated inside its bucket; 0 when empty. */
 double it_hist_quantile(const struct it_hist *h, double p);
+/* The same, never above max (the exact maximum, when known; 0 = unknown). */
+double it_hist_quantile_max(const struct it_hist *h, double p, uint64_t max);
 void it_hist_add(struct it_hist *h, uint64_t ns);
 void it_hist_merge(struct it_hist *dst, const struct it_hist *src);
 /* dst = a - b, clamped at 0 (for deltas of cumulative histograms). */

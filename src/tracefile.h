@@ -130,7 +130,7 @@ int it_tw_write_aggregate(struct it_tw *tw, uint64_t ts, const void *buf, size_t
 int it_tw_write_lost(struct it_tw *tw, uint64_t ts, uint64_t lost);
 /* Write a section of any type (extensions and tests; the current block is closed first). */
 int it_tw_write_section(struct it_tw *tw, uint16_t type, uint64_t ts, const void *buf, size_t len);
-/* Close the current block now. */
+/* Close the current block now (async mode: queued behind the records pushed before). */
 int it_tw_flush(struct it_tw *tw);
 /* Close the current block if it is older than block_ms (sync mode; the async thread does it itself). */
 int it_tw_tick(struct it_tw *tw);

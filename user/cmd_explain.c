@@ -78,8 +78,9 @@ static void lat_line(const struct it_route *r, double secs)
 
 	printf("%llu in %.1f s (%.1f/s)", (unsigned long long)r->count, secs, r->rate);
 	if (n)
-		printf(", %s p50 %s p99 %s max %s", r->lat_what, it_fmt_ns(it_hist_quantile(&r->lat, 0.5), a, sizeof(a)),
-		       it_fmt_ns(it_hist_quantile(&r->lat, 0.99), b, sizeof(b)),
+		printf(", %s p50 %s p99 %s max %s", r->lat_what,
+		       it_fmt_ns(it_hist_quantile_max(&r->lat, 0.5, r->lat_max), a, sizeof(a)),
+		       it_fmt_ns(it_hist_quantile_max(&r->lat, 0.99, r->lat_max), b, sizeof(b)),
 		       it_fmt_ns(r->lat_max ? (double)r->lat_max : it_hist_quantile(&r->lat, 1), c, sizeof(c)));
 	printf("\n");
 }

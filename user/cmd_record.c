@@ -265,7 +265,8 @@ int cmd_record(int argc, char **argv)
 		st.err = r;
 	struct it_live_counters c;
 	it_live_counters(s.live, &c);
-	uint64_t lost = c.c[IT_CNT_LOST] + ws.dropped + st.dropped;
+	/* ws.dropped counts the queue-full drops (st.dropped counts the same ones) */
+	uint64_t lost = c.c[IT_CNT_LOST] + ws.dropped;
 	p_info("%llu events written, %llu lost, %llu bytes, %.1f bytes/event%s",
 	       (unsigned long long)ws.events_written, (unsigned long long)lost, (unsigned long long)ws.bytes,
 	       ws.events_written ? (double)ws.bytes / (double)ws.events_written : 0.0,

@@ -11,6 +11,7 @@
 #include "format.h"
 #include "json.h"
 #include "session.h"
+#include "top.h"
 #include "tracefile.h"
 
 /* ------------------------------------------------------------------ replay */
@@ -64,7 +65,8 @@ static error_t replay_parse(int key, char *arg, struct argp_state *state)
 }
 
 static const char replay_doc[] =
-	"Replay a recording into the routing model.  --summary prints the route table with "
+	"Replay a recording into the routing model.  Without --summary the dashboard (irqtrail top) "
+	"shows it at --speed (default 1, real time); --summary prints the route table with "
 	"per-route counts and latency percentiles at the end of the recording (the numbers a live "
 	"run over the same window shows), -j as JSON.  Exit status: 0 the whole file replayed "
 	"(a cut tail after the last complete block is reported but is not an error), 1 the file "
@@ -79,16 +81,19 @@ static int report_file(struct it_session *s)
 	int ret = IT_EXIT_OK;
 
 	if (st->damaged) {
-		p_err("%s: %s; replayed the %llu records before it", s->o.replay, it_tr_error(s->tr),
-		      (unsigned long long)st->records);
+		/* stderr only: under -j, stdout carries the summary of the part replayed */
+		p_info("%s: %s; replayed the %llu records before it", s->o.replay, it_tr_error(s->tr),
+		       (unsigned long long)st->records);
 		ret = IT_EXIT_FAIL;
 	} else if (st->tail_bytes) {
 		p_info("%s: file cut %llu bytes into an unfinished block (recording interrupted); replayed %llu records",
 		       s->o.replay, (unsigned long long)st->tail_bytes, (unsigned long long)st->records);
 	}
-	if (st->skipped_types || st->skipped_sections)
-		p_info("%s: skipped %llu records of unknown types and %llu unknown sections", s->o.replay,
-		       (unsigned long long)st->skipped_types, (unsigned long long)st->skipped_sections);
+	if (st->skipped_types || st->skipped_sections || st->skipped_short)
+		p_info("%s: skipped %llu records of unknown types, %llu records shorter than their type "
+		       "(written by another irqtrail version) and %llu unknown sections",
+		       s->o.replay, (unsigned long long)st->skipped_types, (unsigned long long)st->skipped_short,
+		       (unsigned long long)st->skipped_sections);
 	return ret;
 }
 
@@ -102,6 +107,9 @@ int cmd_replay(int argc, char **argv)
 
 	if (it_argp_parse(&argp, argc, argv, 0, &o))
 		return IT_EXIT_USAGE;
+	/* without --summary: the dashboard, driven by the recording */
+	if (!o.summary && !o.json)
+		return it_top_run_replay(o.file, o.speed_set ? o.speed : 1.0);
 	so.replay = o.file;
 	so.speed = o.speed_set ? o.speed : 0;
 	it_install_signals();
@@ -460,6 +468,14 @@ int cmd_dump(int argc, char **argv)
 		p_err("usage: irqtrail dump FILE");
 		return IT_EXIT_USAGE;
 	}
+	char err[256];
+	struct it_tr *tr = it_tr_open(argv[1], err, sizeof(err));
+
+	if (!tr) {
+		p_err("%s", err);
+		return IT_EXIT_USAGE;
+	}
+	it_tr_close(tr);
 	int r = it_tr_dump(argv[1], stdout);
 	if (r < 0) {
 		p_err("%s: not a readable trace (%s)", argv[1], strerror(-r));

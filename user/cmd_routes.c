@@ -131,12 +131,17 @@ int cmd_routes(int argc, char **argv)
 		return IT_EXIT_FAIL;
 	}
 	r = it_session_run(&s, o.file ? 0 : o.secs);
-	if (r) {
+	if (r && !o.file) {
 		p_err("%s", s.err);
 		it_session_close(&s);
 		return IT_EXIT_FAIL;
 	}
+	if (r)	/* a damaged recording: the routes of the part before the damage */
+		p_info("%s; routes at that point:", s.err);
+	int damaged = r != 0;
 	r = it_print_routes(&s, o.json, o.dot, o.bdf, (int)o.pid);
+	if (damaged)
+		r = IT_EXIT_FAIL;
 	it_model_stats(s.model, &st);
 	if (st.lost)
 		p_info("%llu events were lost: counts may be low", (unsigned long long)st.lost);

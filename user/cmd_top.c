@@ -215,8 +215,6 @@ int top_run(struct top_cfg *c)
 	}
 	if (c->batch && !c->views)
 		c->views = (1u << TOP_V_DEVICES) | (1u << TOP_V_GUESTS) | (1u << TOP_V_CHANGES);
-	if (c->batch && !c->file)
-		c->speed = 0;
 	top_term_quit_signals();
 	r = top_src_open(&src, &so, err, sizeof(err));
 	if (r) {

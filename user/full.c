@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -108,6 +109,28 @@ static const struct spec specs[] = {
 
 /* Kernel globals the table reader walks (typeless __ksym in the object). */
 static const char *const table_syms[] = { "dmar_drhd_units", "amd_iommu_pci_seg_list" };
+
+/* IRQTRAIL_FULL_TIMING=1: how long each step takes (the lab runs under TCG,
+ * where loading and attaching dominate). */
+static double t_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void t_mark(const char *what, double *t0)
+{
+	static int on = -1;
+	double t = t_now();
+
+	if (on < 0)
+		on = getenv("IRQTRAIL_FULL_TIMING") != NULL;
+	if (on)
+		fprintf(stderr, "irqtrail: full: %-40s %.3fs\n", what, t - *t0);
+	*t0 = t;
+}
 
 struct hstate {
 	const struct spec *sp;
@@ -561,6 +584,7 @@ int it_full_attach(struct it_full **out, const struct it_full_opts *o, const str
 	struct btf_cache bc = { 0 };
 	struct it_full *fl;
 	bool table = false;
+	double t0 = t_now();
 	char *ks;
 	int n = 0, err;
 
@@ -579,7 +603,9 @@ int it_full_attach(struct it_full **out, const struct it_full_opts *o, const str
 		free(fl);
 		return -errno;
 	}
+	t_mark("kallsyms", &t0);
 	plan(fl, f, ks, &bc);
+	t_mark("plan (BTF)", &t0);
 	for (size_t i = 0; i < sizeof(table_syms) / sizeof(table_syms[0]); i++)
 		table = table || ksym_present(ks, table_syms[i]);
 	if (!table)
@@ -588,6 +614,7 @@ int it_full_attach(struct it_full **out, const struct it_full_opts *o, const str
 	free(ks);
 	err = load_with_fallback(fl, o, &bc, &table);
 	btf_cache_free(&bc);
+	t_mark("open+load", &t0);
 	if (err) {
 		for (size_t i = 0; i < NSPECS; i++) {
 			if (fl->hs[i].tier != IT_TIER_NONE)
@@ -606,10 +633,13 @@ int it_full_attach(struct it_full **out, const struct it_full_opts *o, const str
 
 		set_status(h, ok);
 		n += ok;
+		if (ok)
+			t_mark(h->sp->label, &t0);
 	}
 	*out = fl;
 	if (!o->no_table_read && fl->table_prog)
 		it_full_read_tables(fl);
+	t_mark("table read", &t0);
 	return n;
 }
 

@@ -221,10 +221,19 @@ int it_live_poll(struct it_live *l, int timeout_ms)
 	l->budget = IT_POLL_BUDGET;
 	n = ring_buffer__poll(l->rb, timeout_ms);
 	if (n == -EINTR)
-		return 0;
+		n = 0;
 	if (n == -ECANCELED)
 		return IT_POLL_BUDGET;
-	return n;
+	if (n < 0)
+		return n;
+	/* data-plane records do not wake us (BPF_RB_NO_WAKEUP): after a wake-up
+	 * or the timeout, take what is there without waiting for a signal */
+	int m = ring_buffer__consume(l->rb);
+	if (m == -ECANCELED)
+		return IT_POLL_BUDGET;
+	if (m < 0)
+		return m;
+	return n + m;
 }
 
 int it_live_drain(struct it_live *l)

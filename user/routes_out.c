@@ -36,9 +36,9 @@ static void hist_json(struct it_json *j, const char *key, const char *what, cons
 	jw_obj_begin(j);
 	jw_kstr(j, "what", what);
 	jw_ku64(j, "samples", n);
-	jw_ku64(j, "p50_ns", (uint64_t)it_hist_quantile(h, 0.50));
-	jw_ku64(j, "p90_ns", (uint64_t)it_hist_quantile(h, 0.90));
-	jw_ku64(j, "p99_ns", (uint64_t)it_hist_quantile(h, 0.99));
+	jw_ku64(j, "p50_ns", (uint64_t)it_hist_quantile_max(h, 0.50, max));
+	jw_ku64(j, "p90_ns", (uint64_t)it_hist_quantile_max(h, 0.90, max));
+	jw_ku64(j, "p99_ns", (uint64_t)it_hist_quantile_max(h, 0.99, max));
 	jw_ku64(j, "max_ns", max ? max : (uint64_t)it_hist_quantile(h, 1.0));
 	jw_obj_end(j);
 }
@@ -172,17 +172,17 @@ void it_routes_text(FILE *out, const struct it_route *r, size_t n, const struct 
 		if (x->rk != IT_ROUTE_HOST || !it_route_match(x, f))
 			continue;
 		if (!head) {
-			fprintf(out, "%-13s %-4s %-5s %-5s %-4s %-5s %-5s %-24s %-22s %10s %9s %8s %8s\n", "DEVICE",
+			fprintf(out, "%-12s %-3s %-4s %-4s %-3s %-4s %-4s %-22s %-16s %9s %9s %7s %7s\n", "DEVICE",
 				"ENT", "KIND", "IRQ", "CPU", "VEC", "APIC", "HANDLER", "OWNER", "COUNT", "RATE/s",
 				"P50", "P99");
 			head = true;
 		}
-		fprintf(out, "%-13s %-4s %-5s %-5s %-4s %-5s %-5s %-24.24s %-22.22s %10llu %9.1f %8s %8s\n",
+		fprintf(out, "%-12s %-3s %-4s %-4s %-3s %-4s %-4s %-22.22s %-16.16s %9llu %9.1f %7s %7s\n",
 			x->bdf[0] ? x->bdf : "-", num(a, sizeof(a), x->entry), x->kind, num(b, sizeof(b), x->irq),
 			num(c, sizeof(c), x->cpu), hexv(d, sizeof(d), x->vector), num(e, sizeof(e), x->apicid),
 			x->name, x->owner_name, (unsigned long long)x->count, x->rate,
-			it_fmt_ns(it_hist_quantile(&x->lat, 0.5), p50, sizeof(p50)),
-			it_fmt_ns(it_hist_quantile(&x->lat, 0.99), p99, sizeof(p99)));
+			it_fmt_ns(it_hist_quantile_max(&x->lat, 0.5, x->lat_max), p50, sizeof(p50)),
+			it_fmt_ns(it_hist_quantile_max(&x->lat, 0.99, x->lat_max), p99, sizeof(p99)));
 	}
 	head = false;
 	for (size_t i = 0; i < n; i++) {
@@ -191,12 +191,12 @@ void it_routes_text(FILE *out, const struct it_route *r, size_t n, const struct 
 		if (x->rk != IT_ROUTE_GUEST || !it_route_match(x, f))
 			continue;
 		if (!head) {
-			fprintf(out, "%s%-8s %-16s %-5s %-12s %-10s %-5s %-5s %-5s %-13s %-4s %10s %9s %8s %8s\n",
-				"", "VM", "NAME", "GSI", "MSI-ADDR", "MSI-DATA", "DEST", "GVEC", "EVFD", "DEVICE", "ENT",
+			fprintf(out, "%-7s %-12s %-4s %-10s %-8s %-4s %-4s %-4s %-12s %-3s %9s %9s %7s %7s\n",
+				"VM", "NAME", "GSI", "MSI-ADDR", "MSI-DATA", "DEST", "GVEC", "EVFD", "DEVICE", "ENT",
 				"COUNT", "RATE/s", "P50", "P99");
 			head = true;
 		}
-		fprintf(out, "%-8d %-16.16s %-5s %#-12llx %#-10x %-5u %-5s %-5s %-13s %-4s %10llu %9.1f %8s %8s\n",
+		fprintf(out, "%-7d %-12.12s %-4s %#-10llx %#-8x %-4u %-4s %-4s %-12s %-3s %9llu %9.1f %7s %7s\n",
 			x->vm_pid, x->owner_name, x->gsi < 0 ? (x->source && !strcmp(x->source, "signal") ? "msi" : "?")
 							     : num(a, sizeof(a), x->gsi),
 			(unsigned long long)x->msi_address, x->msi_data, x->dest, hexv(b, sizeof(b), x->guest_vector),

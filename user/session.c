@@ -200,6 +200,8 @@ int it_session_read_agg(struct it_session *s)
 
 	if (!s->live)
 		return 0;
+	/* records queued before the frame go first, so the file stays in time order */
+	it_live_drain(s->live);
 	r = it_live_read_agg(s->live, &f);
 	if (r)
 		return r;

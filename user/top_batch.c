@@ -162,10 +162,11 @@ static int print_frame(FILE *out, const struct top_cfg *c, struct top_frame *f, 
 
 int top_batch_run(const struct top_cfg *c, struct top_src *src, struct top_filter *flt, struct top_sort *srt)
 {
-	struct top_state st = { 0 };
+	struct top_state st;
 	uint64_t step = (uint64_t)(c->interval * 1e9);
 	int ret = IT_EXIT_OK;
 
+	top_state_init(&st, c->interval);
 	if (!step)
 		step = 1;
 	for (long long k = 1; !it_exiting && (!c->iters || k <= c->iters); k++) {

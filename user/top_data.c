@@ -701,8 +701,8 @@ int top_frame_take(struct top_frame *f, struct top_src *t, struct top_state *st)
 	/* rates: counts against the time they were counted at (the last
 	 * aggregate frame), held when no new counts came in */
 	cts = t->agg_ts ? t->agg_ts : now;
-	/* counts over less than 50 ms (the baseline frame) make no rate */
-	fresh = cts > st->prev_ts + 50000000ull;
+	/* counts over a too short time (the baseline frame) make no rate */
+	fresh = cts > st->prev_ts + (st->min_dt ? st->min_dt : 50000000ull);
 	f->dt = fresh ? (double)(cts - st->prev_ts) / 1e9 : 0;
 
 	for (size_t i = 0; i < f->nroutes; i++)
@@ -767,7 +767,7 @@ int top_frame_take(struct top_frame *f, struct top_src *t, struct top_state *st)
 	/* records are timed by the data clock itself */
 	if (!st->prev_ev_ts)
 		st->prev_ev_ts = t->s.start_ts;
-	if (now > st->prev_ev_ts + 50000000ull) {
+	if (now > st->prev_ev_ts + (st->min_dt ? st->min_dt : 50000000ull)) {
 		f->ev_rate = (double)(f->events >= st->prev_events ? f->events - st->prev_events : 0) /
 			     ((double)(now - st->prev_ev_ts) / 1e9);
 		st->ev_rate = f->ev_rate;
@@ -886,6 +886,19 @@ void top_state_free(struct top_state *st)
 {
 	free(st->prev);
 	memset(st, 0, sizeof(*st));
+}
+
+void top_state_set_interval(struct top_state *st, double interval)
+{
+	double half = interval * 0.5e9;
+
+	st->min_dt = half > 0 && half < 50e6 ? (uint64_t)half : 50000000ull;
+}
+
+void top_state_init(struct top_state *st, double interval)
+{
+	memset(st, 0, sizeof(*st));
+	top_state_set_interval(st, interval);
 }
 
 void top_state_reset(struct top_state *st, uint64_t ts)
@@ -1204,9 +1217,10 @@ void top_header_build(const struct top_frame *f, double interval, bool interacti
 			strftime(a, sizeof(a), "%Y-%m-%d %H:%M:%S", &tm);
 			seg(h, 0, TOP_S_NORMAL, "  %s", a);
 		}
-		if (f->speed > 0)
+		/* batch frames are cut on the recording's clock: no speed */
+		if (interactive && f->speed > 0)
 			seg(h, 0, TOP_S_NORMAL, "  x%g", f->speed);
-		else
+		else if (interactive)
 			seg(h, 0, TOP_S_NORMAL, "  x max");
 		seg(h, 0, TOP_S_NORMAL, "  %3.0f%%", f->progress * 100);
 		if (f->replay_ended)

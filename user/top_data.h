@@ -164,6 +164,7 @@ struct top_state {
 	uint64_t prev_events, prev_ev_ts;
 	double ev_rate;
 	uint64_t seq;
+	uint64_t min_dt;		/* shortest count interval that makes a rate (ns; 0: 50 ms) */
 	uint64_t changes_seen_ts;	/* batch: changes printed up to here */
 	size_t changes_seen_n;
 };
@@ -198,6 +199,11 @@ struct top_frame {
 int top_frame_take(struct top_frame *f, struct top_src *t, struct top_state *st);
 void top_frame_free(struct top_frame *f);
 void top_state_free(struct top_state *st);
+/* The shortest count interval that makes a rate: 50 ms, or half the refresh
+ * interval when that is shorter (the baseline frame read at start is not a
+ * rate). */
+void top_state_init(struct top_state *st, double interval);
+void top_state_set_interval(struct top_state *st, double interval);
 /* After a counter reset: the next rates start from zero counts. */
 void top_state_reset(struct top_state *st, uint64_t ts);
 

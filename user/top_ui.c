@@ -578,10 +578,11 @@ static void prompt_done(struct ui *u)
 		break;
 	case 'i': {
 		double s = it_parse_secs(u->pbuf);
-		if (s < 0.1 || s > 3600)
-			msg(u, "interval must be 0.1 to 3600 seconds");
+		if (s < 0.01 || s > 3600)
+			msg(u, "interval must be 0.01 to 3600 seconds");
 		else {
 			u->interval = s;
+			top_state_set_interval(&u->st, s);
 			u->next_frame = it_now_ns() + (uint64_t)(s * 1e9);
 			msg(u, "refresh every %gs", s);
 		}
@@ -776,6 +777,7 @@ int top_ui_run(const struct top_cfg *c, struct top_src *src, struct top_filter *
 	u.flt = flt;
 	u.srt = srt;
 	u.interval = c->interval;
+	top_state_init(&u.st, c->interval);
 	u.follow = true;
 	u.view = c->view >= 0 && c->view < TOP_NVIEWS ? c->view : TOP_V_DEVICES;
 	u.last_table = u.view < TOP_V_CHANGES ? u.view : TOP_V_DEVICES;

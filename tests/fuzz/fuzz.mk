@@ -81,3 +81,6 @@ fuzz-smoke:
 fuzz-corpus: $(FUZZ_MKCORPUS)
 	$(Q)mkdir -p $(FUZZ_CORPUS)
 	$(call msg,GEN,$(FUZZ_CORPUS))$(FUZZ_MKCORPUS) $(FUZZ_CORPUS)
+
+# part of make check
+CHECK_TARGETS += fuzz-smoke

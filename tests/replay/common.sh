@@ -14,6 +14,7 @@ EXAMPLES=${IRQTRAIL_EXAMPLES:-$SRC_DIR/examples}	# the bundled recordings
 . "$REPLAY_DIR/../live/lib.sh"
 
 # Sanitizer reports must not look like an ordinary exit status 1.
+export PYTHONDONTWRITEBYTECODE=1	# no __pycache__ in the source tree
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=86"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}print_stacktrace=1:halt_on_error=1:exitcode=87"
 

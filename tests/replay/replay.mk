@@ -8,3 +8,6 @@
 .PHONY: replay-tests
 replay-tests: $(BIN) $(OUTPUT)/tests/itvmm
 	$(Q)IRQTRAIL=$(CURDIR)/$(BIN) TESTBIN=$(CURDIR)/$(OUTPUT)/tests bash tests/replay/run.sh $(REPLAY_TESTS)
+
+# part of make check (root-only tests skip themselves with a reason)
+CHECK_TARGETS += replay-tests

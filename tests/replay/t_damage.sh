@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # Damage (issue 4, docs/trace-format.md §8).  A real --full recording (as
-# root: the test VMM firing for three seconds, so it has several event
-# blocks; otherwise the bundled examples/vmm-msi-full.itr) is
+# root: the test VMM firing for 2.5 seconds, which gives two event blocks
+# and several aggregate frames; otherwise the bundled
+# examples/vmm-msi-full.itr) is
 #  - cut at every section boundary `dump` lists and inside the header,
 #  - cut at 50 random offsets,
 #  - given 50 random byte flips (and one in the index and one in the footer),
@@ -16,13 +17,17 @@
 # between two sections has no damage and no tail, only no index: dump says
 # "index: absent" and may exit 0), and replay exactly
 # the records of the complete, intact blocks before the cut or the damage.
-# Set DAMAGE_SEED to repeat a run (the seed is printed).
+# DAMAGE_SEED=N DAMAGE_SRC=FILE repeat a run (the seed is printed; a failed
+# run keeps its recording as orig.itr).
 set -u
 . "$(dirname "$0")/common.sh"
 need_irqtrail
 
 SRC=$W/orig.itr
-if is_root && [ -c /dev/kvm ] && [ -x "$ITVMM" ]; then
+if [ -n "${DAMAGE_SRC:-}" ]; then
+	cp "$DAMAGE_SRC" "$SRC" || fail "cannot read DAMAGE_SRC=$DAMAGE_SRC"
+	echo "damaging $DAMAGE_SRC"
+elif is_root && [ -c /dev/kvm ] && [ -x "$ITVMM" ]; then
 	"$ITVMM" --wait-start "$W/go" --wait-timeout-ms 30000 \
 		--route 24:0xfee00000:0x4031 --route 25:0xfee01000:0x4032 --irqfd 24 --irqfd 25 \
 		--fire-irqfd 24:0 --fire-irqfd 25:0 --signal 0xfee01000:0x4051:0 \

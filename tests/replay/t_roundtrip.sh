@@ -3,8 +3,8 @@
 # Round trip.  While the test VMM installs three MSI routes with irqfds, fires
 # each irqfd and two KVM_SIGNAL_MSI messages a distinct number of times,
 # changes one route and fires again, three irqtrails watch the same activity:
-# `record` (default: data plane aggregated), `record --full` and a live
-# `routes -j -D`.  Then, for both recordings:
+# `record` (default: data plane aggregated), `record --full --pid VMM` and a
+# live `routes -j -D`.  Then, for both recordings:
 #  - `replay --summary -j` lists exactly the VMM's routes: per (vm_pid, gsi)
 #    and per directly signalled message the count the VMM fired, the message
 #    decoded to the VMM's destination and vector, the eventfd, and for the
@@ -28,16 +28,23 @@ VMM_ARGS=(--vcpus 2
 	--signal 0xfee01000:0x4051:500 --signal 0xfee00000:0x4062:700
 	--reroute 26:0xfee01000:0x42 --fire-after 100 --rate 20000)
 
+# the VMM waits for the observers (its pid is known before it does anything)
+"$ITVMM" --wait-start "$W/go" --wait-timeout-ms 30000 "${VMM_ARGS[@]}" > "$W/vmm.json" 2> "$W/vmm.err" &
+VMM=$!
+CLEANUP_PIDS+=("$VMM")
+
 # the live table first (it prints nothing when ready: wait for its hooks)
 start_bg live routes -j -D "$SECS"
 LIVE_PID=$BG_PID
 wait_attached "$LIVE_PID" live
 start_record rec_def "$W/default.itr" -D "$SECS"
 DEF_PID=$BG_PID
-start_record rec_full "$W/full.itr" -D "$SECS" --full
+# --full with --pid: every event of this VMM, whatever else runs on the machine
+start_record rec_full "$W/full.itr" -D "$SECS" --full --pid "$VMM"
 FULL_PID=$BG_PID
 
-run_itvmm "${VMM_ARGS[@]}"
+touch "$W/go"
+wait "$VMM" || fail "itvmm exited $?: $(head -c 600 "$W/vmm.err")"
 for p in "$LIVE_PID" "$DEF_PID" "$FULL_PID"; do
 	kill -0 "$p" 2>/dev/null || fail "an observer (pid $p) ended before the VMM finished: raise SECS"
 done

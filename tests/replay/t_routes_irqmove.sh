@@ -62,7 +62,7 @@ wait_bg "$TP" text $((SECS + 20))
 [ "$on_new1" -gt "$on_new0" ] || fail "irq $IRQ did not fire on cpu $new ($on_new0 -> $on_new1)"
 echo "irq $IRQ fired $((on_new1 - on_new0)) times on cpu $new; $((total1 - total0)) during the traffic, $((total2 - total0)) until routes ended"
 
-python3 - "$W/routes.out" "$W/text.out" "$IRQ" "$NAME" "$RNG_BDF" "$old" "$new" "${apicid:-}" "$((total1 - total0))" "$((total2 - total0))" <<'EOF' || bad "routes -j (above)"
+python3 - "$W/routes.out" "$W/text.out" "$IRQ" "$NAME" "$RNG_BDF" "$old" "$new" "${apicid:-}" "$((total1 - total0))" "$((total2 - total0))" <<'EOF' || bad "checks above"
 import json, sys
 rows = json.load(open(sys.argv[1]))
 text = open(sys.argv[2]).read().splitlines()

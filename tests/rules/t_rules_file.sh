@@ -54,3 +54,13 @@ check_vmm 3 "--rules $W/off.conf" --bad-route --route 60:0xfee00000:0x0005
 expect_findings 0
 jq -e '.rules[] | select(.rule == "IRT011" and .status == "disabled")' "$W/check.json" > /dev/null ||
 	fail "IRT011 not disabled"
+
+# the shipped examples: the rules file parses, the alerting rules load
+"$IRQTRAIL" check -D 1 --rules "$RULES_DIR/../../examples/rules.conf" > "$W/out" 2> "$W/err"
+rc=$?
+[ "$rc" -le 2 ] || fail "examples/rules.conf: exit $rc: $(cat "$W/err")"
+if command -v promtool > /dev/null; then
+	promtool check rules "$RULES_DIR/../../examples/prometheus-alerts.yml" > "$W/promtool" 2>&1 ||
+		fail "promtool check rules: $(cat "$W/promtool")"
+	echo "promtool check rules: ok"
+fi

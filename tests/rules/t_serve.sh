@@ -131,18 +131,21 @@ def raw(payload, read=True, half=False):
             return b""
         data = b""
         if read:
-            s.shutdown(socket.SHUT_WR)
+            try:
+                s.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass	# the server closed first
             while True:
                 try:
                     chunk = s.recv(65536)
-                except (socket.timeout, ConnectionResetError):
+                except OSError:
                     break
                 if not chunk:
                     break
                 data += chunk
         return data
-    except (BrokenPipeError, ConnectionResetError):
-        return b"<reset>"
+    except OSError:
+        return b"<closed by the server>"
     finally:
         s.close()
 def healthy(what):

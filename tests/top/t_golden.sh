@@ -37,10 +37,11 @@ for c in "${cases[@]}"; do
 	if grep -q $'\033' "$W/$name.1"; then
 		fail "case $name: escape sequences in batch output"
 	fi
+	# golden files: an SPDX line, then the output
 	if [ "${UPDATE:-0}" = 1 ]; then
-		cp "$W/$name.1" "$GOLDEN/$name.txt"
+		{ echo "# SPDX-License-Identifier: GPL-2.0-only"; cat "$W/$name.1"; } > "$GOLDEN/$name.txt"
 		echo "updated golden/$name.txt"
-	elif ! diff -u "$GOLDEN/$name.txt" "$W/$name.1" > "$W/$name.diff"; then
+	elif ! diff -u <(tail -n +2 "$GOLDEN/$name.txt") "$W/$name.1" > "$W/$name.diff"; then
 		echo "case $name ($args) differs from golden/$name.txt:"
 		head -40 "$W/$name.diff"
 		failed=1

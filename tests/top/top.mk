@@ -19,3 +19,6 @@ top-golden: $(BIN)
 
 top-data: $(BIN) $(OUTPUT)/tests/itvmm
 	$(Q)$(TOP_ENV) bash tests/top/mkdata.sh
+
+# part of make check (the live test skips itself when not root)
+CHECK_TARGETS += top-tests
