@@ -5,6 +5,7 @@
 #include <linux/vfio.h>
 #include "decode.h"
 #include "full_events.h"
+#include "rules.h"
 
 /* The BPF side filters on these numbers (bpf/vmm_ioctl.bpf.h); keep both in step. */
 _Static_assert(KVM_CREATE_VM == 0xAE01, "KVM_CREATE_VM");
@@ -106,6 +107,7 @@ static const struct {
 	[IT_EV_IOCTL_CREATE_VCPU] = { "ioctl_create_vcpu", sizeof(struct it_ioctl_simple), false },
 	[IT_EV_LOST] = { "lost", sizeof(struct it_lost), false },
 	[IT_EV_PROC] = { "proc", sizeof(struct it_proc), false },
+	[IT_EV_ALERT] = { "alert", sizeof(struct it_alert), false },
 };
 
 const char *it_event_type_name(unsigned int type)

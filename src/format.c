@@ -3,6 +3,7 @@
 #include <string.h>
 #include "decode.h"
 #include "format.h"
+#include "rules.h"
 #include "full_events.h"
 
 int it_event_check(const struct it_hdr *h, size_t avail)
@@ -319,6 +320,9 @@ int it_event_json(struct it_json *j, const struct it_hdr *h)
 		jw_ku64(j, "lost", e->lost);
 		break;
 	}
+	case IT_EV_ALERT:
+		it_alert_json_fields(j, (const void *)h);
+		break;
 	case IT_EV_PROC: {
 		const struct it_proc *e = (const void *)h;
 		jw_ku64(j, "proc_pid", e->proc_pid);

@@ -1130,6 +1130,15 @@ static int match(struct it_rules *r, const struct r_match *mt, uint64_t now)
 	}
 	f->severity = r->conf.rule[mt->rule].severity;
 	snprintf(f->msg, sizeof(f->msg), "%s", mt->msg);
+	/* a VM known only by its pid: "VM pid 7 (pid 7)" -> "VM pid 7" */
+	if (mt->vm_pid > 0) {
+		char twice[48];
+		char *p;
+		int n = snprintf(twice, sizeof(twice), "pid %d (pid %d)", mt->vm_pid, mt->vm_pid);
+
+		if (n > 0 && (p = strstr(f->msg, twice)))
+			memmove(p + n / 2 - 1, p + n, strlen(p + n) + 1);
+	}
 	snprintf(f->bdf, sizeof(f->bdf), "%s", mt->bdf ? mt->bdf : "");
 	snprintf(f->vm, sizeof(f->vm), "%s", mt->vm ? mt->vm : "");
 	f->irq = mt->irq;

@@ -108,9 +108,6 @@ static const char check_doc[] =
 /* ---- shared with serve ---- */
 
 /* What the session's source attached (live) or recorded attached (replay). */
-void it_check_env(struct it_session *s, struct it_rules_env *env, bool full);
-void it_check_syslog(const struct it_finding *f, bool raised);
-int it_check_load_rules(struct it_rules_conf *c, const char *path, char *err, size_t errlen);
 
 void it_check_env(struct it_session *s, struct it_rules_env *env, bool full)
 {

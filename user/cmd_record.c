@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "common.h"
+#include "rules.h"
 #include "session.h"
 #include "snapshot.h"
 #include "tracefile.h"
@@ -29,7 +30,20 @@ struct rec_state {
 	const char *bdf;
 	struct it_session *s;
 	uint64_t filtered;
+	struct it_rules *rules;	/* findings become IT_EV_ALERT records */
+	uint64_t rules_next;
+	uint64_t alerts;
 };
+
+static void on_finding(void *ctx, const struct it_finding *f, bool raised, uint64_t ts)
+{
+	struct rec_state *st = ctx;
+	struct it_alert a;
+
+	it_alert_from_finding(&a, f, raised, ts);
+	if (!st->err && st->tw && it_tw_async_push(st->tw, &a.h) == 0)
+		st->alerts++;
+}
 
 static const struct argp_option record_options[] = {
 	{ "output", 'o', "FILE", 0, "Trace file to write (mode 0600)", 0 },
@@ -128,6 +142,8 @@ static int on_record(void *ctx, const struct it_hdr *h)
 
 	if (st->err)
 		return 0;
+	if (st->rules)
+		it_rules_event(st->rules, h);
 	if (filtered_out(st, h)) {
 		st->filtered++;
 		return 0;
@@ -152,6 +168,8 @@ static void on_agg(void *ctx, const struct it_agg_frame *f)
 	size_t len;
 	int r;
 
+	if (st->rules)
+		it_rules_agg(st->rules, f);
 	if (st->err || !st->tw)
 		return;
 	if (it_agg_encode(f, &buf, &len))
@@ -225,6 +243,21 @@ int cmd_record(int argc, char **argv)
 		it_session_close(&s);
 		return IT_EXIT_FAIL;
 	}
+	{
+		struct it_rules_conf rc;
+		struct it_rules_env env;
+		char rerr[512];
+
+		if (it_check_load_rules(&rc, NULL, rerr, sizeof(rerr)))
+			p_info("rules not run: %s", rerr);
+		else if ((st.rules = it_rules_new(&rc))) {
+			it_check_env(&s, &env, o.full);
+			it_rules_set_env(st.rules, &env);
+			it_rules_set_start(st.rules, s.start_ts);
+			it_rules_set_cb(st.rules, on_finding, &st);
+		}
+		it_rules_conf_free(&rc);
+	}
 	r = it_tw_write_snapshot(st.tw, s.snapblob, s.snaplen);
 	if (!r)
 		r = it_tw_async_start(st.tw, (size_t)(o.queue_mb ? o.queue_mb : 64) << 20);
@@ -232,6 +265,7 @@ int cmd_record(int argc, char **argv)
 		p_err("%s: %s", o.out, strerror(-r));
 		it_tw_close(st.tw);
 		free(hi);
+		it_rules_free(st.rules);
 		it_session_close(&s);
 		return IT_EXIT_FAIL;
 	}
@@ -253,9 +287,18 @@ int cmd_record(int argc, char **argv)
 			ret = IT_EXIT_FAIL;
 			break;
 		}
+		if (st.rules && s.now_ts >= st.rules_next) {
+			it_model_set_window(s.model, s.start_ts, s.now_ts);
+			it_rules_eval(st.rules, s.model, s.now_ts);
+			st.rules_next = s.now_ts + 1000000000ull;
+		}
 	}
 	it_live_drain(s.live);
 	it_session_read_agg(&s);
+	if (st.rules) {
+		it_model_set_window(s.model, s.start_ts, s.now_ts);
+		it_rules_eval(st.rules, s.model, s.now_ts);
+	}
 	r = it_tw_async_stop(st.tw);
 	if (r && !st.err)
 		st.err = r;
@@ -278,6 +321,7 @@ int cmd_record(int argc, char **argv)
 		ret = IT_EXIT_FAIL;
 	}
 	free(hi);
+	it_rules_free(st.rules);
 	it_session_close(&s);
 	return ret;
 }

@@ -33,11 +33,6 @@
 #include "rules.h"
 #include "session.h"
 
-/* from cmd_check.c */
-void it_check_env(struct it_session *s, struct it_rules_env *env, bool full);
-void it_check_syslog(const struct it_finding *f, bool raised);
-int it_check_load_rules(struct it_rules_conf *c, const char *path, char *err, size_t errlen);
-
 #define DEFAULT_ADDR "127.0.0.1:9464"
 #define HIST_FIRST_SLOT 6	/* first bucket: le = 2^7 ns */
 

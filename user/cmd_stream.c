@@ -8,7 +8,10 @@
 #include "common.h"
 #include "format.h"
 #include "json.h"
+#include "decode.h"
 #include "live.h"
+#include "model.h"
+#include "rules.h"
 
 struct stream_opts {
 	bool json;
@@ -25,6 +28,8 @@ struct stream_state {
 	uint64_t lost_reported;
 	bool write_failed;
 	char line[1024];
+	struct it_model *model;	/* feeds the rules: findings are printed as "alert" records */
+	struct it_rules *rules;
 };
 
 static const struct argp_option stream_options[] = {
@@ -81,12 +86,10 @@ static const char stream_doc[] =
 	"  irqtrail stream -j -D 5          five seconds as JSON lines\n"
 	"  irqtrail stream -j --pid 4242    the VMM with pid 4242\n";
 
-static int on_event(void *ctx, const struct it_hdr *h)
+static int print_record(struct stream_state *s, const struct it_hdr *h)
 {
-	struct stream_state *s = ctx;
 	int r;
 
-	s->seen++;
 	if (s->json) {
 		r = it_event_json(&s->j, h);
 		if (r > 0)
@@ -103,6 +106,46 @@ static int on_event(void *ctx, const struct it_hdr *h)
 	if (s->j.len >= (1u << 20) && jw_flush(&s->j, stdout))
 		s->write_failed = true;
 	return 0;
+}
+
+static int on_event(void *ctx, const struct it_hdr *h)
+{
+	struct stream_state *s = ctx;
+
+	s->seen++;
+	if (s->model) {
+		/* per-interrupt counts come from the aggregates: keep the
+		 * consumer fast at millions of events per second */
+		if (!it_event_is_dataplane(h->type))
+			it_model_event(s->model, h);
+		it_rules_event(s->rules, h);
+	}
+	return print_record(s, h);
+}
+
+static void on_finding(void *ctx, const struct it_finding *f, bool raised, uint64_t ts)
+{
+	struct it_alert a;
+
+	it_alert_from_finding(&a, f, raised, ts);
+	print_record(ctx, &a.h);
+}
+
+/* Every second: the aggregates to the model and the rules, then evaluate. */
+static void eval_rules(struct stream_state *s, struct it_live *l)
+{
+	struct it_agg_frame f;
+	uint64_t now = it_now_ns();
+
+	if (!s->rules)
+		return;
+	if (it_live_read_agg(l, &f) == 0) {
+		it_model_agg(s->model, &f);
+		it_rules_agg(s->rules, &f);
+		it_agg_free(&f);
+	}
+	it_model_set_window(s->model, 0, now);
+	it_rules_eval(s->rules, s->model, now);
 }
 
 static void report_lost(struct stream_state *s, uint64_t lost)
@@ -151,7 +194,29 @@ int cmd_stream(int argc, char **argv)
 		jw_free(&s.j);
 		return IT_EXIT_FAIL;
 	}
+	{
+		struct it_rules_conf rc;
+		struct it_rules_env env = { .full = lo.full, .have_agg = true };
+		size_t nh;
+		const struct it_hook_status *hs = it_live_hooks(l, &nh);
+		char rerr[512] = "";
+
+		for (size_t i = 0; i < nh; i++)
+			if (hs[i].attached && hs[i].hook->hop)
+				env.hops |= it_hop_bit(hs[i].hook->hop);
+		env.only_pid = (int)o.pid;
+		if (it_check_load_rules(&rc, NULL, rerr, sizeof(rerr)) == 0 && (s.model = it_model_new()) &&
+		    (s.rules = it_rules_new(&rc))) {
+			it_rules_set_env(s.rules, &env);
+			it_rules_set_start(s.rules, it_now_ns());
+			it_rules_set_cb(s.rules, on_finding, &s);
+		} else {
+			p_info("rules not run: %s", rerr[0] ? rerr : "out of memory");
+		}
+		it_rules_conf_free(&rc);
+	}
 	p_info("tracing (%zu hooks attached; Ctrl-C to stop)", it_live_nattached(l));
+	uint64_t next_eval = it_now_ns() + 1000000000ull;
 	if (o.secs > 0)
 		end = it_now_ns() + (uint64_t)(o.secs * 1e9);
 	while (!it_exiting && !s.write_failed) {
@@ -172,15 +237,22 @@ int cmd_stream(int argc, char **argv)
 		}
 		it_live_counters(l, &c);
 		report_lost(&s, c.c[IT_CNT_LOST]);
+		if (it_now_ns() >= next_eval) {
+			eval_rules(&s, l);
+			next_eval = it_now_ns() + 1000000000ull;
+		}
 		if (jw_flush(&s.j, stdout) || fflush(stdout))
 			s.write_failed = true;
 	}
 	it_live_drain(l);
+	eval_rules(&s, l);
 	it_live_counters(l, &c);
 	report_lost(&s, c.c[IT_CNT_LOST]);
 	if (jw_flush(&s.j, stdout) || fflush(stdout))
 		s.write_failed = true;
 	it_live_close(l);
+	it_rules_free(s.rules);
+	it_model_free(s.model);
 	jw_free(&s.j);
 	p_info("%llu events, %llu lost%s", (unsigned long long)s.seen,
 	       (unsigned long long)c.c[IT_CNT_LOST],

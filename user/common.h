@@ -53,4 +53,12 @@ struct it_session;
 /* The route table of a session, as text, JSON or Graphviz (routes, replay --summary). */
 int it_print_routes(struct it_session *s, bool json, bool dot, const char *bdf, int pid);
 
+/* Rules plumbing shared by check, serve, stream and record (cmd_check.c). */
+struct it_rules_env;
+struct it_rules_conf;
+struct it_finding;
+void it_check_env(struct it_session *s, struct it_rules_env *env, bool full);
+void it_check_syslog(const struct it_finding *f, bool raised);
+int it_check_load_rules(struct it_rules_conf *c, const char *path, char *err, size_t errlen);
+
 #endif

@@ -152,19 +152,40 @@ struct it_full {
 
 /* ---- kallsyms, filtered to what the specs need ---- */
 
-static bool wanted_name(const char *n, size_t len)
-{
-	for (size_t i = 0; i < NSPECS; i++) {
-		size_t sl = strlen(specs[i].sym);
+/* The names read_kallsyms() keeps: every spec's function (and its clones),
+ * anchors, and the table reader's globals.  Checked for each of ~170k lines,
+ * so cheap rejections first (the lab runs this under TCG). */
+static const char *want[2 * NSPECS + 2];
+static size_t want_len[2 * NSPECS + 2];
+static bool want_prefix[2 * NSPECS + 2];	/* clones: NAME.suffix too */
+static size_t nwant;
 
-		if (len >= sl && !strncmp(n, specs[i].sym, sl) && (len == sl || n[sl] == '.'))
-			return true;
-		if (specs[i].anchor && len == strlen(specs[i].anchor) && !strncmp(n, specs[i].anchor, len))
-			return true;
+static void want_init(void)
+{
+	if (nwant)
+		return;
+	for (size_t i = 0; i < NSPECS; i++) {
+		want[nwant] = specs[i].sym;
+		want_prefix[nwant++] = true;
+		if (specs[i].anchor)
+			want[nwant++] = specs[i].anchor;
 	}
 	for (size_t i = 0; i < sizeof(table_syms) / sizeof(table_syms[0]); i++)
-		if (len == strlen(table_syms[i]) && !strncmp(n, table_syms[i], len))
+		want[nwant++] = table_syms[i];
+	for (size_t i = 0; i < nwant; i++)
+		want_len[i] = strlen(want[i]);
+}
+
+static bool wanted_name(const char *n, size_t len)
+{
+	for (size_t i = 0; i < nwant; i++) {
+		size_t sl = want_len[i];
+
+		if (n[0] != want[i][0] || len < sl || memcmp(n, want[i], sl))
+			continue;
+		if (len == sl || (want_prefix[i] && n[sl] == '.'))
 			return true;
+	}
 	return false;
 }
 
@@ -176,6 +197,7 @@ static char *read_kallsyms(void)
 
 	if (!fp)
 		return NULL;
+	want_init();
 	buf = malloc(cap);
 	if (!buf) {
 		fclose(fp);
@@ -216,6 +238,17 @@ static bool ksym_present(const char *ks, const char *name)
 	struct it_ksym_pick p;
 
 	return ks && it_ksym_resolve(ks, name, NULL, &p) != -1;
+}
+
+/* A data symbol (any type letter) of exactly that name. */
+static bool kdata_present(const char *ks, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = ks; p && (p = strstr(p, name)); p += n)
+		if (p > ks && p[-1] == ' ' && (p[n] == '\n' || p[n] == '\t' || p[n] == ' '))
+			return true;
+	return false;
 }
 
 /* ---- BTF ---- */
@@ -607,7 +640,7 @@ int it_full_attach(struct it_full **out, const struct it_full_opts *o, const str
 	plan(fl, f, ks, &bc);
 	t_mark("plan (BTF)", &t0);
 	for (size_t i = 0; i < sizeof(table_syms) / sizeof(table_syms[0]); i++)
-		table = table || ksym_present(ks, table_syms[i]);
+		table = table || kdata_present(ks, table_syms[i]);
 	if (!table)
 		snprintf(fl->table_status, sizeof(fl->table_status),
 			 "no interrupt remapping driver in this kernel (dmar_drhd_units, amd_iommu_pci_seg_list absent)");

@@ -234,6 +234,8 @@ static int replay_item(struct it_session *s, const struct it_tr_item *it)
 			if (f.ts > s->now_ts)
 				s->now_ts = f.ts;
 			it_model_agg(s->model, &f);
+			if (s->o.agg_cb)
+				s->o.agg_cb(s->o.ctx, &f);
 			it_agg_free(&f);
 		}
 		break;

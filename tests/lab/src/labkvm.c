@@ -58,6 +58,20 @@ static void routes(void)
 		die("KVM_SET_GSI_ROUTING");
 }
 
+/* The guest's own account of the VFIO vector: its /proc/interrupts line. */
+static void irq_line(const char *tag, const char *bdf)
+{
+	char line[512], pat[96];
+	FILE *f = fopen("/proc/interrupts", "r");
+
+	snprintf(pat, sizeof(pat), "vfio-msi[0](%s)", bdf);
+	while (f && fgets(line, sizeof(line), f))
+		if (strstr(line, pat))
+			printf("LABKVM %s %s", tag, line);
+	if (f)
+		fclose(f);
+}
+
 static void edu_irqfd(const char *bdf, int nirq)
 {
 	char path[256], link[256];
@@ -109,6 +123,7 @@ static void edu_irqfd(const char *bdf, int nirq)
 	memcpy(s->data, &efd, sizeof(int));
 	if (ioctl(dev, VFIO_DEVICE_SET_IRQS, s))
 		die("VFIO_DEVICE_SET_IRQS");
+	irq_line("EDU_IRQ_BEFORE", bdf);
 	for (int i = 0; i < nirq; i++) {
 		if (pwrite(dev, &one, 4, (off_t)bar.offset + 0x60) != 4)
 			die("edu raise");
@@ -116,6 +131,8 @@ static void edu_irqfd(const char *bdf, int nirq)
 		if (pwrite(dev, &one, 4, (off_t)bar.offset + 0x64) != 4)
 			die("edu ack");
 	}
+	usleep(20000);
+	irq_line("EDU_IRQ_AFTER", bdf);
 	printf("LABKVM EDU_IRQFD bdf=%s gsi=31 raised=%d\n", bdf, nirq);
 	s->argsz = sizeof(*s);
 	s->flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER;
@@ -138,6 +155,7 @@ int main(int argc, char **argv)
 	struct kvm_regs r;
 	struct kvm_run *run;
 	int kvm, vcpu, efd, handled = 0, rsz;
+	long long result = 0;
 	uint8_t *mem;
 	uint64_t one = 1;
 
@@ -194,14 +212,15 @@ int main(int argc, char **argv)
 			break;
 		if (ioctl(vcpu, KVM_GET_REGS, &r))
 			die("KVM_GET_REGS");
-		if (r.rax != 0x77)	/* KVM wrote the hypercall's result */
+		if (r.rax != 0x77) {	/* KVM wrote the hypercall's result */
 			handled++;
+			result = (long long)r.rax;
+		}
 		r.rax = 0x77;
 		if (ioctl(vcpu, KVM_SET_REGS, &r))
 			die("KVM_SET_REGS");
 	}
-	printf("LABKVM HYPERCALLS nr=0x77 a0=0x1111 executed=%d handled=%d result=%lld\n", nhc, handled,
-	       (long long)r.rax);
+	printf("LABKVM HYPERCALLS nr=0x77 a0=0x1111 executed=%d handled=%d result=%lld\n", nhc, handled, result);
 
 	for (int i = 0; i < nmsi; i++) {
 		struct kvm_msi msi = { .address_lo = 0xfee00000, .data = 0x30 };
