@@ -213,9 +213,10 @@ struct it_kvm_pi_update {
 
 struct it_kvm_hc {
 	struct it_hdr h;
-	__u64 nr;
-	__u64 a[4];
-	__s64 ret;
+	__u64 nr;		/* rax at entry */
+	__u64 a[4];		/* rbx, rcx, rdx, rsi */
+	__s64 ret;		/* kvm_emulate_hypercall's return (1: resume the guest) */
+	__s64 result;		/* the hypercall's result, written back to rax */
 };
 
 #ifndef __bpf__
@@ -235,7 +236,7 @@ IT_STATIC_ASSERT_FULL(sizeof(struct it_vfio_msi) == 24 + 8, "it_vfio_msi");
 IT_STATIC_ASSERT_FULL(sizeof(struct it_bypass) == 24 + 16, "it_bypass");
 IT_STATIC_ASSERT_FULL(sizeof(struct it_kvm_route) == 24 + 40, "it_kvm_route");
 IT_STATIC_ASSERT_FULL(sizeof(struct it_kvm_pi_update) == 24 + 16, "it_kvm_pi_update");
-IT_STATIC_ASSERT_FULL(sizeof(struct it_kvm_hc) == 24 + 48, "it_kvm_hc");
+IT_STATIC_ASSERT_FULL(sizeof(struct it_kvm_hc) == 24 + 56, "it_kvm_hc");
 #endif
 
 #endif

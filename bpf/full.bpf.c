@@ -776,7 +776,8 @@ static __always_inline void write_emit(struct msi_desc *desc, struct msi_msg *ms
 	if (bpf_core_field_exists(desc->msi_index)) {
 		e->msi_index = BPF_CORE_READ(desc, msi_index);
 		e->flags |= IT_MSI_F_INDEX;
-		if (BPF_CORE_READ_BITFIELD_PROBED(&desc->pci.msi_attrib, is_msix))
+		/* the macro's base must be the root of the access chain */
+		if (BPF_CORE_READ_BITFIELD_PROBED(desc, pci.msi_attrib.is_msix))
 			e->flags |= IT_MSI_F_MSIX;
 	} else {
 		struct msi_desc___old *o = (void *)desc;
@@ -784,7 +785,7 @@ static __always_inline void write_emit(struct msi_desc *desc, struct msi_msg *ms
 		if (bpf_core_field_exists(o->msi_attrib.entry_nr)) {
 			e->msi_index = BPF_CORE_READ(o, msi_attrib.entry_nr);
 			e->flags |= IT_MSI_F_INDEX;
-			if (BPF_CORE_READ_BITFIELD_PROBED(&o->msi_attrib, is_msix))
+			if (BPF_CORE_READ_BITFIELD_PROBED(o, msi_attrib.is_msix))
 				e->flags |= IT_MSI_F_MSIX;
 		}
 	}
@@ -1076,19 +1077,27 @@ int BPF_KRETPROBE(kr_irq_bypass_register_producer, int ret)
 	return 0;
 }
 
+/* The trampoline programs read arguments and the return value with
+ * bpf_get_func_arg/bpf_get_func_ret (5.17+), which know the function's
+ * arity: one program serves both signatures. */
 SEC("fentry/irq_bypass_register_producer")
 int BPF_PROG(fe_irq_bypass_register_producer, void *p)
 {
-	/* the third argument exists only with the 6.17 signature */
-	bypass_reg_enter(p, cfg_bypass_reg3 ? (int)ctx[2] : 0);
+	__u64 irq = 0;
+
+	if (cfg_bypass_reg3)
+		bpf_get_func_arg(ctx, 2, &irq);
+	bypass_reg_enter(p, (int)irq);
 	return 0;
 }
 
 SEC("fexit/irq_bypass_register_producer")
 int BPF_PROG(fx_irq_bypass_register_producer, void *p)
 {
-	/* ret follows the arguments: ctx[1] (one argument) or ctx[3] (6.17) */
-	bypass_reg_exit(cfg_bypass_reg3 ? (int)ctx[3] : (int)ctx[1]);
+	__u64 ret = 0;
+
+	bpf_get_func_ret(ctx, &ret);
+	bypass_reg_exit((int)ret);
 	return 0;
 }
 
@@ -1157,7 +1166,8 @@ static __always_inline void route_event(__u8 type, struct kvm_kernel_irq_routing
 	if (!dp_ctx(&pid, &hirq, &fl))
 		return;
 	if (!control) {
-		__u32 gsi = BPF_CORE_READ(r, gsi);
+		/* kvm_set_msi also gets KVM_SIGNAL_MSI's stack entry: only .msi is set */
+		__u32 gsi = type == IT_EV_KVM_SET_MSI_FN ? 0 : BPF_CORE_READ(r, gsi);
 		__u64 msi = ((__u64)BPF_CORE_READ(r, msi.address_lo) << 32) | BPF_CORE_READ(r, msi.data);
 
 		agg_count(type, pid, gsi, msi, now);
@@ -1170,6 +1180,10 @@ static __always_inline void route_event(__u8 type, struct kvm_kernel_irq_routing
 	__builtin_memset(e, 0, sizeof(*e));
 	ev_hdr(&e->h, type, sizeof(*e), fl | (control ? 0 : IT_F_DATAPLANE), now);
 	route_fill(e, r);
+	if (type == IT_EV_KVM_SET_MSI_FN) {
+		e->gsi = 0;
+		e->type = 2;	/* KVM_IRQ_ROUTING_MSI */
+	}
 	e->host_irq = producer_irq ? producer_irq : hirq;
 	e->ret = ret;
 	e->key = key;
@@ -1391,31 +1405,48 @@ int BPF_KRETPROBE(kr_pi_update_irte, int ret)
 	return 0;
 }
 
+static __always_inline void pi_fentry(void *ctx, __u8 vendor)
+{
+	__u64 a[5] = {};
+
+	for (int i = 0; i < 5; i++)
+		bpf_get_func_arg(ctx, i, &a[i]);
+	pi_enter(vendor, a[0], a[1], a[2], a[3], a[4]);
+}
+
+static __always_inline void pi_fexit(void *ctx)
+{
+	__u64 ret = 0;
+
+	bpf_get_func_ret(ctx, &ret);
+	pi_exit((int)ret);
+}
+
 SEC("fentry/vmx_pi_update_irte")
 int BPF_PROG(fe_vmx_pi_update_irte)
 {
-	pi_enter(IT_IRTE_INTEL, ctx[0], ctx[1], ctx[2], ctx[3], cfg_pi_irqfd_abi ? ctx[4] : 0);
+	pi_fentry(ctx, IT_IRTE_INTEL);
 	return 0;
 }
 
 SEC("fexit/vmx_pi_update_irte")
 int BPF_PROG(fx_vmx_pi_update_irte)
 {
-	pi_exit(cfg_pi_irqfd_abi ? (int)ctx[6] : (int)ctx[4]);
+	pi_fexit(ctx);
 	return 0;
 }
 
 SEC("fentry/avic_pi_update_irte")
 int BPF_PROG(fe_avic_pi_update_irte)
 {
-	pi_enter(IT_IRTE_AMD_GA, ctx[0], ctx[1], ctx[2], ctx[3], cfg_pi_irqfd_abi ? ctx[4] : 0);
+	pi_fentry(ctx, IT_IRTE_AMD_GA);
 	return 0;
 }
 
 SEC("fexit/avic_pi_update_irte")
 int BPF_PROG(fx_avic_pi_update_irte)
 {
-	pi_exit(cfg_pi_irqfd_abi ? (int)ctx[6] : (int)ctx[4]);
+	pi_fexit(ctx);
 	return 0;
 }
 
@@ -1438,6 +1469,7 @@ static __always_inline void hc_enter(struct kvm_vcpu___it *vcpu)
 	s->a[2] = BPF_CORE_READ(vcpu, arch.regs[1]);
 	s->a[3] = BPF_CORE_READ(vcpu, arch.regs[2]);
 	s->a[4] = BPF_CORE_READ(vcpu, arch.regs[6]);
+	s->a[5] = (__u64)vcpu;
 }
 
 static __always_inline void hc_exit(int ret)
@@ -1446,9 +1478,15 @@ static __always_inline void hc_exit(int ret)
 	struct it_kvm_hc *e;
 	struct it_slot s;
 
+	struct kvm_vcpu___it *vcpu;
+	__s64 result;
+
 	if (!slot_pop(H_HYPERCALL, &s))
 		return;
-	agg_count(IT_EV_KVM_HYPERCALL_FN, pid, s.a[0], (__u64)(__s64)ret, s.ts);
+	/* the hypercall's own result is what KVM wrote back into rax */
+	vcpu = (void *)s.a[5];
+	result = (__s64)BPF_CORE_READ(vcpu, arch.regs[0]);
+	agg_count(IT_EV_KVM_HYPERCALL_FN, pid, s.a[0], (__u64)result, s.ts);
 	if (!cfg_full)
 		return;
 	e = ev_reserve(sizeof(*e));
@@ -1461,6 +1499,7 @@ static __always_inline void hc_exit(int ret)
 	e->a[2] = s.a[3];
 	e->a[3] = s.a[4];
 	e->ret = ret;
+	e->result = result;
 	ev_submit(e, true);
 }
 

@@ -419,9 +419,13 @@ void it_full_event_json(struct it_json *j, const struct it_hdr *h)
 	case IT_EV_KVM_SET_MSI_FN:
 	case IT_EV_KVM_SET_IRQ_INATOMIC: {
 		const struct it_kvm_route *e = (const void *)h;
-		jw_ku64(j, "gsi", e->gsi);
-		jw_kstr(j, "route_type", it_kvm_route_type_name(e->type));
-		if (e->type == 2)	/* KVM_IRQ_ROUTING_MSI */
+		if (h->type != IT_EV_KVM_SET_MSI_FN) {
+			jw_ku64(j, "gsi", e->gsi);
+			jw_kstr(j, "route_type", it_kvm_route_type_name(e->type));
+		}
+		/* kvm_set_msi's entry is an MSI whatever its type says
+		 * (KVM_SIGNAL_MSI builds one on the stack with only .msi set) */
+		if (e->type == 2 || h->type == IT_EV_KVM_SET_MSI_FN)	/* KVM_IRQ_ROUTING_MSI */
 			msi_msg_fields(j, e->address_lo, e->address_hi, e->data);
 		if (e->devid)
 			jw_ku64(j, "devid", e->devid);
@@ -448,6 +452,7 @@ void it_full_event_json(struct it_json *j, const struct it_hdr *h)
 		jw_ku64(j, "nr", e->nr);
 		for (int i = 0; i < 4; i++)
 			jw_ku64(j, an[i], e->a[i]);
+		jw_ki64(j, "result", e->result);
 		jw_ki64(j, "ret", e->ret);
 		break;
 	}

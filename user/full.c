@@ -349,8 +349,27 @@ static struct it_hook_status *status_of(struct it_hook_status *st, size_t nst, c
 	return NULL;
 }
 
+/*
+ * Debug aids for the lab: IRQTRAIL_FULL_ONLY=label[,label] plans only those
+ * hooks; IRQTRAIL_FULL_TIER=kprobe never uses fentry.
+ */
+static bool env_selected(const char *label)
+{
+	const char *only = getenv("IRQTRAIL_FULL_ONLY"), *p;
+	size_t n = strlen(label);
+
+	if (!only || !*only)
+		return true;
+	for (p = only; (p = strstr(p, label)); p += n)
+		if ((p == only || p[-1] == ',') && (p[n] == ',' || !p[n]))
+			return true;
+	return false;
+}
+
 static void plan(struct it_full *fl, const struct it_features *f, const char *ks, struct btf_cache *bc)
 {
+	const char *force = getenv("IRQTRAIL_FULL_TIER");
+	bool no_fentry = force && !strcmp(force, "kprobe");
 	int many_args = -1;
 
 	for (size_t i = 0; i < NSPECS; i++) {
@@ -360,6 +379,10 @@ static void plan(struct it_full *fl, const struct it_features *f, const char *ks
 		int r;
 
 		h->tier = IT_TIER_NONE;
+		if (!env_selected(sp->label)) {
+			snprintf(h->why, sizeof(h->why), "left out by IRQTRAIL_FULL_ONLY");
+			continue;
+		}
 		r = ks ? it_ksym_resolve(ks, sp->sym, sp->anchor, &h->pick) : -1;
 		if (r == -1) {
 			snprintf(h->why, sizeof(h->why),
@@ -378,8 +401,8 @@ static void plan(struct it_full *fl, const struct it_features *f, const char *ks
 		}
 		exact = !strcmp(h->pick.name, sp->sym);
 		h->btf_funcs = exact ? btf_func(bc, h->pick.module, sp->sym, &h->btf_nargs, NULL) : 0;
-		fentry_ok = f->fentry && (sp->fentry[0] || sp->fentry[1]) && exact && h->pick.unique_name &&
-			    h->btf_funcs == 1;
+		fentry_ok = f->fentry && !no_fentry && (sp->fentry[0] || sp->fentry[1]) && exact &&
+			    h->pick.unique_name && h->btf_funcs == 1;
 		if (fentry_ok && h->btf_nargs > 6) {
 			if (many_args < 0)
 				many_args = probe_many_args(bc);

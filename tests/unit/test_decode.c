@@ -28,6 +28,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "decode.h"
+#include "rules.h"
 
 /* ---- MSI: compatibility format ------------------------------------- */
 
@@ -335,6 +336,7 @@ static const struct {
 	{ IT_EV_IOCTL_CREATE_VCPU, NULL, sizeof(struct it_ioctl_simple), false },
 	{ IT_EV_LOST, "lost", sizeof(struct it_lost), false },
 	{ IT_EV_PROC, "proc", sizeof(struct it_proc), false },
+	{ IT_EV_ALERT, "alert", sizeof(struct it_alert), false },
 };
 #define NTYPES (sizeof(types) / sizeof(types[0]))
 
