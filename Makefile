@@ -136,9 +136,12 @@ CHECK_ROOT_TARGETS += live
 
 # make check: the default suite, user space under ASan/UBSan.
 check: $(DEPS_STAMP)
-	$(Q)$(MAKE) --no-print-directory SAN=1 unit $(CHECK_TARGETS)
-	$(Q)if [ "$$(id -u)" = 0 ]; then $(MAKE) --no-print-directory -k SAN=1 $(CHECK_ROOT_TARGETS); \
-	else echo "  SKIP     $(CHECK_ROOT_TARGETS): need root"; fi
+	$(Q)rc=0; \
+	$(MAKE) --no-print-directory -k SAN=1 unit $(CHECK_TARGETS) || rc=1; \
+	if [ "$$(id -u)" = 0 ]; then $(MAKE) --no-print-directory -k SAN=1 $(CHECK_ROOT_TARGETS) || rc=1; \
+	else echo "  SKIP     $(CHECK_ROOT_TARGETS): need root"; fi; \
+	if [ $$rc = 0 ]; then echo "  CHECK    all passed"; else echo "  CHECK    FAILED (see above)"; fi; \
+	exit $$rc
 
 run: $(BIN)
 	$(Q)if [ "$$(id -u)" = 0 ]; then ./$(BIN) top; \

@@ -26,15 +26,23 @@ traffic() {
 }
 
 record() {	# OUT ARGS...
-	local out=$1
+	local out=$1 go vmm
 	shift
 	rm -f "$out"
-	"$IRQTRAIL" record -o "$out" "$@" 2> "$out.log" &
+	go=$(mktemp -u /tmp/irqtrail-example.XXXXXX)
+	# the VMM waits for the recorder, which follows only it (--pid): other
+	# VMs on the host stay out of the example
+	"$ITVMM" --wait-start "$go" --vcpus 2 --route 24:0xfee00000:0x4031 --route 25:0xfee01000:0x4032 \
+		--route 26:0xfee00000:0x41 --irqfd 24 --irqfd 25 --irqfd 26 --fire-irqfd 24:3000 --fire-irqfd 25:2000 \
+		--fire-irqfd 26:1000 --signal 0xfee01000:0x4051:500 --reroute 26:0xfee01000:0x42 --fire-after 100 \
+		--rate 20000 > "$out.vmm.json" &
+	vmm=$!
+	"$IRQTRAIL" record -o "$out" --pid "$vmm" "$@" 2> "$out.log" &
 	local pid=$!
 	for _ in $(seq 100); do grep -q recording "$out.log" 2>/dev/null && break; sleep 0.1; done
-	"$ITVMM" --vcpus 2 --route 24:0xfee00000:0x4031 --route 25:0xfee01000:0x4032 --route 26:0xfee00000:0x41 \
-		--irqfd 24 --irqfd 25 --irqfd 26 --fire-irqfd 24:3000 --fire-irqfd 25:2000 --fire-irqfd 26:1000 \
-		--signal 0xfee01000:0x4051:500 --reroute 26:0xfee01000:0x42 --fire-after 100 --rate 20000 > "$out.vmm.json"
+	touch "$go"
+	wait "$vmm"
+	rm -f "$go"
 	irq=$(movable_irq)
 	if [ -n "$irq" ]; then
 		old=$(cat "/proc/irq/$irq/smp_affinity_list")
@@ -46,6 +54,7 @@ record() {	# OUT ARGS...
 	fi
 	wait $pid || true
 	rm -f "$out.log"
+	chmod 644 "$out"
 }
 
 record examples/vmm-msi.itr -D 4

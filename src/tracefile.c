@@ -1418,6 +1418,11 @@ static int scan_sections(struct it_tr *tr)
 		s.off = off;
 		off += SECT_HDR_SIZE + s.len;
 		seq++;
+		/* we only scan when the index did not load: a file with an end
+		 * section (the footer) was closed cleanly, so its footer or index
+		 * is damaged (a file that stops right after the index was cut) */
+		if (s.type == IT_SECT_END)
+			tr->st.index_damaged = true;
 		if (s.type == IT_SECT_INDX)
 			continue;
 		if (s.type == IT_SECT_END) {
@@ -2298,7 +2303,7 @@ int it_tr_dump(const char *path, FILE *out)
 	if (st->index_present)
 		fprintf(out, "index: present, %zu entries, consistent\n", tr->nsects);
 	else if (st->index_damaged)
-		fprintf(out, "index: DAMAGED (footer found, index unusable); rebuilt by scanning\n");
+		fprintf(out, "index: DAMAGED (the trace was closed, but its index or footer is unusable); rebuilt by scanning\n");
 	else
 		fprintf(out, "index: absent (trace not closed cleanly); rebuilt by scanning\n");
 	if (st->tail_bytes) {

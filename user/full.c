@@ -136,15 +136,18 @@ struct hstate {
 	const struct spec *sp;
 	struct it_hook_status *st;
 	enum it_tier tier;		/* planned tier */
+	bool unpatched;			/* fentry link made, function not patched */
 	struct it_ksym_pick pick;
 	int btf_funcs;			/* FUNC entries of that name in BTF */
 	int btf_nargs;
 	char why[256];			/* reason when not planned */
 	struct bpf_link *links[2];
+	struct full_bpf *owner;		/* skeleton holding its programs */
 };
 
 struct it_full {
 	struct full_bpf *skel;
+	struct full_bpf *fallback;	/* kprobe twins of fentry hooks the kernel did not patch */
 	struct hstate hs[NSPECS];
 	bool table_prog;		/* irte_table_read loaded */
 	char table_status[192];
@@ -525,6 +528,8 @@ static int load_with_fallback(struct it_full *fl, const struct it_full_opts *o, 
 		libbpf_set_print(prev_print);
 		if (!err)
 			return 0;
+		if (getenv("IRQTRAIL_FULL_TIMING"))
+			fprintf(stderr, "irqtrail: full: load attempt %d failed (%d): %s\n", attempt, err, failed_msg);
 		if (failed_prog[0] && !strcmp(failed_prog, "irte_table_read")) {
 			*table = false;
 			snprintf(fl->table_status, sizeof(fl->table_status), "table reader did not load: %s",
@@ -554,10 +559,10 @@ static int load_with_fallback(struct it_full *fl, const struct it_full_opts *o, 
 
 /* ---- attach ---- */
 
-static struct bpf_link *attach_one(struct it_full *fl, struct hstate *h, const char *pn, bool ret, char *err,
+static struct bpf_link *attach_one(struct hstate *h, const char *pn, bool ret, char *err,
 				   size_t errlen)
 {
-	struct bpf_program *prog = bpf_object__find_program_by_name(fl->skel->obj, pn);
+	struct bpf_program *prog = bpf_object__find_program_by_name(h->owner->obj, pn);
 	struct bpf_link *l;
 
 	if (!prog) {
@@ -585,15 +590,16 @@ static struct bpf_link *attach_one(struct it_full *fl, struct hstate *h, const c
 	return l;
 }
 
-static bool attach_hook(struct it_full *fl, struct hstate *h)
+static bool attach_hook(struct hstate *h, struct full_bpf *owner)
 {
 	const char *const *ps = h->tier == IT_TIER_FENTRY ? h->sp->fentry : h->sp->kprobe;
 	char err[200] = "";
 
+	h->owner = owner;
 	for (int k = 0; k < 2; k++) {
 		if (!ps[k])
 			continue;
-		h->links[k] = attach_one(fl, h, ps[k], k == 1, err, sizeof(err));
+		h->links[k] = attach_one(h, ps[k], k == 1, err, sizeof(err));
 		if (!h->links[k]) {
 			for (int m = 0; m < 2; m++) {
 				bpf_link__destroy(h->links[m]);
@@ -630,8 +636,103 @@ static void set_status(struct hstate *h, bool attached)
 		snprintf(s->reason, sizeof(s->reason), "attached: %s at %#llx, the %s copy nearest %s (%d copies)",
 			 how, h->pick.addr, h->pick.name, h->sp->anchor ? h->sp->anchor : "?", h->pick.copies);
 	else
-		snprintf(s->reason, sizeof(s->reason), "attached: %s on %s%s%s%s", how, h->pick.name,
-			 h->pick.module[0] ? " [" : "", h->pick.module, h->pick.module[0] ? "]" : "");
+		snprintf(s->reason, sizeof(s->reason), "attached: %s on %s%s%s%s%s", how, h->pick.name,
+			 h->pick.module[0] ? " [" : "", h->pick.module, h->pick.module[0] ? "]" : "",
+			 h->unpatched ? " (the kernel accepted an fentry link but did not patch the function)" : "");
+}
+
+/*
+ * A BPF trampoline the kernel accepted is not always a patched function: on
+ * Debian's 6.12 the fentry link on kvm's irqfd_wakeup is created but the
+ * function never calls it (it is missing from enabled_functions while its
+ * neighbours irqfd_shutdown and kvm_set_msi are there).  Nothing may attach
+ * silently to nothing, so every fentry hook is checked in tracefs'
+ * enabled_functions; the ones missing go to their kprobe variant.
+ * Returns the number of hooks moved, 0 when tracefs cannot tell.
+ */
+static int verify_patched(struct it_full *fl, const struct it_features *f)
+{
+	char path[128], *ef = NULL, line[512];
+	size_t len = 0, cap = 0;
+	int moved = 0;
+	FILE *fp;
+
+	if (!f->tracefs || !f->kprobes)
+		return 0;
+	snprintf(path, sizeof(path), "%s/enabled_functions", f->tracefs_path);
+	fp = fopen(path, "r");
+	if (!fp)
+		return 0;
+	while (fgets(line, sizeof(line), fp)) {
+		size_t n = strcspn(line, " \t\n") + 1;
+
+		if (len + n + 2 > cap) {
+			char *nb = realloc(ef, cap ? cap * 2 : 4096);
+
+			if (!nb)
+				break;
+			ef = nb;
+			cap = cap ? cap * 2 : 4096;
+		}
+		memcpy(ef + len, line, n - 1);
+		len += n;
+		ef[len - 1] = '\n';
+		ef[len] = 0;
+	}
+	fclose(fp);
+	if (!ef)
+		return 0;
+	for (size_t i = 0; i < NSPECS; i++) {
+		struct hstate *h = &fl->hs[i];
+		size_t n = strlen(h->pick.name);
+		bool found = false;
+
+		if (h->tier != IT_TIER_FENTRY || (!h->links[0] && !h->links[1]))
+			continue;
+		for (const char *p = ef; (p = strstr(p, h->pick.name)); p += n)
+			if ((p == ef || p[-1] == '\n') && p[n] == '\n')
+				found = true;
+		if (found || !h->sp->kprobe[0])
+			continue;
+		h->unpatched = true;
+		h->tier = IT_TIER_KPROBE;
+		for (int k = 0; k < 2; k++) {
+			bpf_link__destroy(h->links[k]);
+			h->links[k] = NULL;
+		}
+		moved++;
+	}
+	free(ef);
+	return moved;
+}
+
+/* A second instance of the object holding only the kprobe programs of the
+ * hooks verify_patched() moved; every map is the first instance's. */
+static int load_fallback(struct it_full *fl)
+{
+	struct full_bpf *s = full_bpf__open();
+	struct bpf_program *prog;
+	struct bpf_map *m;
+	int err;
+
+	if (!s)
+		return -errno;
+	fl->fallback = s;
+	bpf_object__for_each_map(m, s->obj) {
+		struct bpf_map *src = bpf_object__find_map_by_name(fl->skel->obj, bpf_map__name(m));
+
+		if (!src || (err = bpf_map__reuse_fd(m, bpf_map__fd(src))))
+			return src ? err : -ENOENT;
+	}
+	bpf_object__for_each_program(prog, s->obj) {
+		const char *pn = bpf_program__name(prog);
+		bool want = false;
+
+		for (size_t i = 0; i < NSPECS && !want; i++)
+			want = fl->hs[i].unpatched && uses_prog(&fl->hs[i], pn);
+		bpf_program__set_autoload(prog, want);
+	}
+	return full_bpf__load(s);
 }
 
 int it_full_attach(struct it_full **out, const struct it_full_opts *o, const struct it_features *f,
@@ -669,28 +770,56 @@ int it_full_attach(struct it_full **out, const struct it_full_opts *o, const str
 			 "no interrupt remapping driver in this kernel (dmar_drhd_units, amd_iommu_pci_seg_list absent)");
 	free(ks);
 	err = load_with_fallback(fl, o, &bc, &table);
-	btf_cache_free(&bc);
 	t_mark("open+load", &t0);
 	if (err) {
 		for (size_t i = 0; i < NSPECS; i++) {
 			if (fl->hs[i].tier != IT_TIER_NONE)
-				snprintf(fl->hs[i].why, sizeof(fl->hs[i].why), "BPF object did not load: %s%s%s",
+				snprintf(fl->hs[i].why, sizeof(fl->hs[i].why), "BPF object did not load: %s%s%.150s",
 					 strerror(err < 0 ? -err : err), failed_msg[0] ? ": " : "", failed_msg);
 			set_status(&fl->hs[i], false);
 		}
 		full_bpf__destroy(fl->skel);
+		btf_cache_free(&bc);
 		free(fl);
 		return 0;
 	}
-	fl->table_prog = table;
 	for (size_t i = 0; i < NSPECS; i++) {
 		struct hstate *h = &fl->hs[i];
-		bool ok = h->tier != IT_TIER_NONE && attach_hook(fl, h);
+
+		if (h->tier != IT_TIER_NONE && !attach_hook(h, fl->skel))
+			h->tier = IT_TIER_NONE;
+	}
+	t_mark("attach", &t0);
+	if (verify_patched(fl, f)) {
+		/* the hooks moved to kprobes get their programs from a second,
+		 * small instance of the object sharing every map of the first */
+		if (load_fallback(fl) == 0) {
+			for (size_t i = 0; i < NSPECS; i++) {
+				struct hstate *h = &fl->hs[i];
+
+				if (h->unpatched && !attach_hook(h, fl->fallback))
+					h->tier = IT_TIER_NONE;
+			}
+		} else {
+			for (size_t i = 0; i < NSPECS; i++)
+				if (fl->hs[i].unpatched) {
+					fl->hs[i].tier = IT_TIER_NONE;
+					snprintf(fl->hs[i].why, sizeof(fl->hs[i].why),
+						 "fentry link accepted but %s not patched; its kprobe variant did not load",
+						 fl->hs[i].pick.name);
+				}
+		}
+		t_mark("fallback kprobes", &t0);
+	}
+	btf_cache_free(&bc);
+	fl->table_prog = table;
+	n = 0;
+	for (size_t i = 0; i < NSPECS; i++) {
+		struct hstate *h = &fl->hs[i];
+		bool ok = h->tier != IT_TIER_NONE && (h->links[0] || h->links[1]);
 
 		set_status(h, ok);
 		n += ok;
-		if (ok)
-			t_mark(h->sp->label, &t0);
 	}
 	*out = fl;
 	if (!o->no_table_read && fl->table_prog)
@@ -728,6 +857,7 @@ void it_full_detach(struct it_full *fl)
 	for (size_t i = 0; i < NSPECS; i++)
 		for (int k = 0; k < 2; k++)
 			bpf_link__destroy(fl->hs[i].links[k]);
+	full_bpf__destroy(fl->fallback);
 	full_bpf__destroy(fl->skel);
 	free(fl);
 }

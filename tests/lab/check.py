@@ -1,1 +1,464 @@
-import sys; print("FAIL check.py not written yet"); sys.exit(1)
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""Host-side assertions of the irqtrail lab.
+
+usage: check.py OUTDIR intel|amd KERNEL_FLAVOUR
+
+OUTDIR is the guest's /out (tests/lab/guest/init).  irqtrail's account
+(doctor.json, stream.jsonl) is compared with the guest's own: /proc/interrupts
+snapshots, effective affinities and APIC ids, the kernel's own ftrace records
+(irq_vectors:vector_config, a kprobe event on __pci_write_msi_msg), the
+device's MSI-X table and MSI capability, and what the test programs did
+(labdev, labkvm).  No expected value is a constant of this file.
+
+Prints one line per check: "ok NAME - detail" or "FAIL NAME - detail", and
+"PROVEN NAME: <lab output line>" for the lines that prove a hook caught a
+real event.  Exit status 1 if any check failed.
+"""
+import json
+import os
+import re
+import sys
+
+OUT, VENDOR, FLAV = sys.argv[1], sys.argv[2], sys.argv[3]
+failures = 0
+
+
+def ok(name, detail=""):
+    print("ok %s - %s" % (name, detail))
+
+
+def fail(name, detail=""):
+    global failures
+    failures += 1
+    print("FAIL %s - %s" % (name, detail))
+
+
+def check(cond, name, detail=""):
+    (ok if cond else fail)(name, detail)
+    return cond
+
+
+def proven(name, ev):
+    line = json.dumps(ev, separators=(",", ":")) if isinstance(ev, dict) else str(ev)
+    print("PROVEN %s: %s" % (name, line[:400]))
+
+
+def path(name):
+    return os.path.join(OUT, name)
+
+
+def read(name, default=""):
+    try:
+        with open(path(name), errors="replace") as f:
+            return f.read()
+    except OSError:
+        return default
+
+
+# ---------------------------------------------------------------- guest facts
+
+if not os.path.exists(path("doctor.json")):
+    fail("guest-output", "no doctor.json in %s (the guest did not finish; see serial.log)" % OUT)
+    sys.exit(1)
+
+marks = {}
+for line in read("marks.txt").splitlines():
+    k, _, v = line.partition(" ")
+    marks[k] = float(v)
+
+apicid = {}
+cpu = None
+for line in read("cpuinfo.txt").splitlines():
+    k, _, v = line.partition(":")
+    if k.strip() == "processor":
+        cpu = int(v)
+    elif k.strip() == "apicid" and cpu is not None:
+        apicid[cpu] = int(v)
+
+devices = dict(re.findall(r"(edu|e1000e)=(\S+)", read("devices.txt")))
+EDU, E1K = devices.get("edu"), devices.get("e1000e")
+
+
+def rid(bdf):
+    """PCI requester id (bus << 8 | devfn) of a BDF."""
+    _, bus, df = bdf.split(":")
+    dev, fn = df.split(".")
+    return int(bus, 16) << 8 | int(dev, 16) << 3 | int(fn)
+
+
+def interrupts(tag):
+    """irq -> (per-cpu counts, name) from a /proc/interrupts snapshot."""
+    res = {}
+    text = read("interrupts.%s.txt" % tag)
+    lines = text.splitlines()
+    if not lines:
+        return res
+    ncpu = len(lines[0].split())
+    for line in lines[1:]:
+        m = re.match(r"\s*(\d+):((?:\s+\d+){%d})\s+(.*)$" % ncpu, line)
+        if m:
+            res[int(m.group(1))] = ([int(x) for x in m.group(2).split()], m.group(3).split()[-1])
+    return res
+
+
+def vfio_irqs(tag, bdf):
+    """MSI/MSI-X vector -> host irq, from the vfio names in /proc/interrupts."""
+    res = {}
+    for irq, (_, name) in interrupts(tag).items():
+        m = re.match(r"vfio-msix?\[(\d+)\]\((.+)\)$", name)
+        if m and m.group(2) == bdf:
+            res[int(m.group(1))] = irq
+    return res
+
+
+def delta(a, b, irq):
+    ia, ib = interrupts(a).get(irq), interrupts(b).get(irq)
+    if not ia or not ib:
+        return None
+    return [y - x for x, y in zip(ia[0], ib[0])]
+
+
+# the kernel's own ftrace records: vector_config and the __pci_write_msi_msg kprobe
+vconf = []      # (t, irq, vector, cpu, apicdest)
+msiw = []       # (t, irq, lo, hi, data)
+for line in read("ftrace.txt").splitlines():
+    m = re.search(r"\s(\d+\.\d+): vector_config: irq=(\d+) vector=(\d+) cpu=(\d+) apicdest=(0x[0-9a-f]+)", line)
+    if m:
+        vconf.append((float(m.group(1)), int(m.group(2)), int(m.group(3)), int(m.group(4)), int(m.group(5), 16)))
+        continue
+    m = re.search(r"\s(\d+\.\d+): msiw: .* irq=(\d+) lo=(\d+) hi=(\d+) data=(\d+)", line)
+    if m:
+        msiw.append((float(m.group(1)), int(m.group(2)), int(m.group(3)), int(m.group(4)), int(m.group(5))))
+
+
+def vector_at(irq, t):
+    """(vector, cpu, apicdest) the vector domain last programmed for irq before t."""
+    best = None
+    for (ts, i, vec, c, dest) in vconf:
+        if i == irq and ts <= t:
+            best = (vec, c, dest)
+    return best
+
+
+def msg_at(irq, t):
+    best = None
+    for (ts, i, lo, hi, data) in msiw:
+        if i == irq and ts <= t and lo:
+            best = (lo, hi, data)
+    return best
+
+
+def irte_index(lo, data):
+    """IRTE index a remapped MSI designates: Intel remappable format handle
+    (+ subhandle when SHV), AMD: the data is the index."""
+    if VENDOR == "intel":
+        handle = ((lo >> 5) & 0x7fff) | (((lo >> 2) & 1) << 15)
+        if lo & 0x8:
+            handle += data & 0xffff
+        return handle
+    return data & 0xffff
+
+
+# ---------------------------------------------------------------- irqtrail's account
+
+events = []
+bad = 0
+for line in read("stream.jsonl").splitlines():
+    try:
+        events.append(json.loads(line))
+    except ValueError:
+        bad += 1
+check(bad == 0, "stream-json", "%d events, %d unparsable lines" % (len(events), bad))
+check(read("stream.rc").strip().endswith("rc=0"), "stream-exit", read("stream.rc").strip())
+
+
+def ev(type_, t0=None, t1=None, **kw):
+    res = []
+    for e in events:
+        if e.get("type") != type_:
+            continue
+        t = e["ts"] / 1e9
+        if t0 is not None and t < t0:
+            continue
+        if t1 is not None and t > t1:
+            continue
+        if all(e.get(k) == v for k, v in kw.items()):
+            res.append(e)
+    return res
+
+
+# ---------------------------------------------------------------- doctor
+
+doc = json.loads(read("doctor.json"))
+check(read("doctor.rc").strip().endswith("rc=0"), "doctor-exit", read("doctor.rc").strip())
+hooks = {h["hook"]: h for h in doc.get("hooks", [])}
+need = ["__irq_domain_alloc_irqs", "irq_domain_alloc_irqs_parent", "irq_chip_compose_msi_msg",
+        "__pci_write_msi_msg", "vfio_pci_set_irqs_ioctl", "vfio_msi_set_vector_signal", "vfio_msihandler",
+        "irq_bypass_register_producer"]
+if VENDOR == "intel":
+    need.append("modify_irte (intel)")
+else:
+    need.append("__modify_irte_ga (amd)" if "__modify_irte_ga (amd)" in hooks and
+                hooks["__modify_irte_ga (amd)"]["attached"] else "modify_irte_ga (amd)")
+need.append("msi_domain_alloc_irqs_all_locked" if hooks.get("msi_domain_alloc_irqs_all_locked", {}).get("attached")
+            else "msi_domain_alloc_irqs_descs_locked")
+have_kvm = os.path.exists(path("kvm.txt"))
+if have_kvm:
+    need += ["irqfd_wakeup", "kvm_set_msi", "kvm_arch_set_irq_inatomic", "kvm_emulate_hypercall",
+             "kvm_arch_irq_bypass_add_producer"]
+for n in need:
+    h = hooks.get(n)
+    if check(h is not None and h["attached"] and h["tier"] in ("fentry", "kprobe"), "doctor-attached:" + n,
+             "%s: %s" % (h["tier"], h["reason"]) if h else "missing from doctor -j"):
+        proven("doctor " + n, {"hook": n, "tier": h["tier"], "reason": h["reason"]})
+for h in doc.get("hooks", []):
+    if not h["attached"]:
+        check(bool(h["reason"].strip()), "doctor-reason:" + h["hook"], h["reason"])
+for hop in doc.get("hops", []):
+    if hop["hop"] in ("irte-write", "domain-alloc", "msi-write", "msi-compose", "vfio-setup", "vfio-handler"):
+        check(hop["visible"] and hop["tier"] in ("fentry", "kprobe"), "doctor-hop:" + hop["hop"],
+              "tier %s, %s/%s hooks" % (hop["tier"], hop["attached"], hop["hooks"]))
+
+# ---------------------------------------------------------------- start-up table read
+
+t_s0, t_s1, t_s2, t_s3, t_s4 = (marks.get(k) for k in ("s0", "s1", "s2", "s3", "s4"))
+e1k_vec = vfio_irqs("e1k_enabled", E1K)     # vector -> irq while enabled before irqtrail
+check(len(e1k_vec) == 5, "guest-e1000e-vectors", "vfio-msix vectors in /proc/interrupts: %s" % e1k_vec)
+aff_before = {}
+for line in read("affinity.before.txt").splitlines():
+    f = line.split()
+    aff_before[int(f[3])] = int(f[5].split(",")[0].split("-")[0])
+msix_table = {}
+for line in read("msix.before.txt").splitlines():
+    m = re.match(r"LABDEV MSIX_ENTRY \S+ (\d+) addr_lo=(0x\w+) addr_hi=(0x\w+) data=(0x\w+)", line)
+    if m:
+        msix_table[int(m.group(1))] = (int(m.group(2), 16), int(m.group(3), 16), int(m.group(4), 16))
+
+snaps = ev("irte_snapshot")
+tables = ev("irte_table")
+check(tables and tables[0].get("vendor") == VENDOR, "table-read-summary",
+      "irte_table %s" % (tables[0] if tables else "absent"))
+if tables:
+    check(tables[0]["entries"] == len([s for s in snaps if s["vendor"] == VENDOR]), "table-read-count",
+          "summary says %d entries, %d irte_snapshot events" % (tables[0]["entries"], len(snaps)))
+    check(tables[0]["errors"] == 0, "table-read-errors", "errors=%d" % tables[0]["errors"])
+first_ts = min((e["ts"] for e in events), default=0)
+t_stream = marks.get("s0")
+idx_of = {}     # e1000e vector -> IRTE index (from the kernel's own write and the device's table)
+for v, irq in sorted(e1k_vec.items()):
+    m = msg_at(irq, t_stream or 1e9)
+    if not check(m is not None, "ftrace-msi-write:e1000e[%d]" % v, "kernel's __pci_write_msi_msg record for irq %d" % irq):
+        continue
+    lo, hi, data = m
+    if v in msix_table:
+        check(msix_table[v] == (lo, hi, data), "device-msix-table:e1000e[%d]" % v,
+              "device holds %s, kernel wrote %s" % ([hex(x) for x in msix_table[v]], [hex(x) for x in m]))
+    if VENDOR == "intel":
+        check(lo & 0x10, "remappable-format:e1000e[%d]" % v, "address_lo %#x" % lo)
+    idx = irte_index(lo, data)
+    idx_of[v] = idx
+    want = vector_at(irq, t_stream or 1e9)
+    cands = [s for s in snaps if s["index"] == idx and (VENDOR == "intel" or s.get("devid") == rid(E1K))]
+    if not check(len(cands) == 1, "snapshot-entry:e1000e[%d]" % v,
+                 "irq %d -> IRTE index %d: %d snapshot entries" % (irq, idx, len(cands))):
+        continue
+    s = cands[0]
+    n = s["new"]
+    cpu_before = aff_before.get(irq)
+    detail = "index %d vector %s dest_apic %s (kernel: vector %s cpu %s apicid %s)" % (
+        idx, n.get("vector"), n.get("dest_apic"), want and want[0], cpu_before, apicid.get(cpu_before))
+    good = n["present"] and want is not None and n.get("vector") == want[0] and \
+        n.get("dest_apic") == apicid.get(cpu_before) == want[2]
+    if VENDOR == "intel":
+        good = good and n.get("sid") == rid(E1K) and n.get("svt") == 1 and n.get("sq") == 0
+        detail += " sid %#x (device %#x) svt %s" % (n.get("sid", -1), rid(E1K), n.get("svt"))
+    if check(good, "snapshot-values:e1000e[%d]" % v, detail):
+        proven("table read e1000e[%d]" % v, s)
+    check(s["ts"] <= (t_stream * 1e9 if t_stream else s["ts"]), "snapshot-before-start:e1000e[%d]" % v,
+          "read at %.3fs, stream ready at %s" % (s["ts"] / 1e9, t_stream))
+
+# ---------------------------------------------------------------- interrupts counted exactly
+
+for v, irq in sorted(e1k_vec.items()):
+    # s3: after the last interrupts, before the vectors are freed
+    d = delta("s0", "s3", irq)
+    got = len(ev("vfio_msi", t_s0, t_s3, irq=irq))
+    if check(d is not None and sum(d) == got and got > 0, "count:e1000e[%d]" % v,
+             "irq %d: /proc/interrupts +%s, vfio_msi events %d" % (irq, d, got)):
+        proven("vfio_msihandler e1000e[%d]" % v, ev("vfio_msi", t_s0, t_s3, irq=irq)[0])
+
+# ---------------------------------------------------------------- affinity move -> IRTE write
+
+moves = [l.split() for l in read("moves.txt").splitlines() if l.startswith("MOVE")]
+check(len(moves) == len(e1k_vec), "guest-moves", "%d vectors moved" % len(moves))
+t_mb, t_me = marks.get("move_begin"), marks.get("move_end")
+for f in moves:
+    v, irq, old, new, eff = int(f[2]), int(f[3]), int(f[4]), int(f[5]), int(f[6].split(",")[0].split("-")[0])
+    idx = idx_of.get(v)
+    want = vector_at(irq, t_s2 or 1e9)
+    writes = [w for w in ev("irte_write", t_mb, t_me, index=idx)
+              if VENDOR == "intel" or w.get("devid") == rid(E1K)]
+    if not check(writes, "move-irte-write:e1000e[%d]" % v,
+                 "irq %d cpu %d -> %d: %d IRTE writes at index %s" % (irq, old, eff, len(writes), idx)):
+        continue
+    w = writes[-1]
+    n, o = w["new"], w.get("old", {})
+    good = n["present"] and want is not None and n.get("vector") == want[0] and \
+        n.get("dest_apic") == apicid.get(eff) == want[2] and o.get("dest_apic") == apicid.get(old)
+    if check(good, "move-irte-values:e1000e[%d]" % v,
+             "old dest_apic %s (cpu %d apicid %s) -> new dest_apic %s vector %s (kernel: cpu %d apicid %s vector %s)"
+             % (o.get("dest_apic"), old, apicid.get(old), n.get("dest_apic"), n.get("vector"), eff,
+                apicid.get(eff), want and want[0])):
+        proven("IRTE write on affinity move e1000e[%d]" % v, w)
+    # the guest's own account agrees: after the move the vector is counted on the new CPU
+    d = delta("s2", "s3", irq)
+    check(d is not None and d[eff] > 0 and sum(d) == d[eff], "move-lands:e1000e[%d]" % v,
+          "/proc/interrupts after the move: +%s on cpus, IRTE names cpu %d" % (d, eff))
+    if VENDOR == "intel":
+        # with remapping, moving a vector rewrites the IRTE, not the device's message
+        mw = ev("msi_write", t_mb, t_me, irq=irq)
+        check(not [x for x in mw if x.get("address")], "move-no-msi-rewrite:e1000e[%d]" % v,
+              "%d message writes during the move" % len(mw))
+
+# ---------------------------------------------------------------- teardown clears the entries
+
+for v, irq in sorted(e1k_vec.items()):
+    idx = idx_of.get(v)
+    clears = [w for w in ev("irte_write", t_s3, t_s4, index=idx)
+              if not w["new"]["present"] and (VENDOR == "intel" or w.get("devid") == rid(E1K))]
+    if check(clears, "teardown-irte-clear:e1000e[%d]" % v, "%d IRTE writes clearing index %s" % (len(clears), idx)):
+        proven("IRTE cleared e1000e[%d]" % v, clears[0])
+    dis = ev("vfio_vector", t_s3, t_s4, bdf=E1K, vector=v, op="disable")
+    if check(dis and dis[0].get("host_irq") == irq and dis[0].get("ret") == 0, "teardown-vfio-vector:e1000e[%d]" % v,
+             "vfio_vector disable events %s for irq %d" % ([(d.get("host_irq"), d.get("ret")) for d in dis], irq)):
+        proven("vfio_msi_set_vector_signal teardown e1000e[%d]" % v, dis[0])
+
+# ---------------------------------------------------------------- edu: allocation, message, VFIO setup
+
+t_s5, t_s6, t_s7 = marks.get("s5"), marks.get("s6"), marks.get("s7")
+edu_vec = vfio_irqs("s5", EDU)
+edu_irq = edu_vec.get(0)
+t_edu0 = marks.get("s4")
+if check(edu_irq is not None, "guest-edu-irq", "vfio-msi[0](%s) -> irq %s" % (EDU, edu_irq)):
+    m = re.search(r"addr_lo=(0x\w+) addr_hi=(0x\w+) data=(0x\w+)", read("msi.edu.txt"))
+    dev_msg = tuple(int(x, 16) for x in m.groups()) if m else None
+    kmsg = msg_at(edu_irq, t_s5 or 1e9)
+    check(dev_msg is not None and kmsg is not None and dev_msg == kmsg, "device-msi:edu",
+          "device MSI capability %s, kernel wrote %s" % (dev_msg, kmsg))
+    writes = [w for w in ev("msi_write", t_edu0, t_s5, irq=edu_irq) if w.get("address")]
+    good = writes and kmsg and (writes[-1]["address"] & 0xffffffff, writes[-1]["address"] >> 32,
+                                writes[-1]["data"]) == kmsg and writes[-1].get("bdf") == EDU
+    if VENDOR == "intel":
+        good = good and writes[-1].get("format") == "remappable" and \
+            writes[-1].get("irte_handle") == irte_index(kmsg[0], kmsg[2])
+    if check(good, "msi-write:edu", "irqtrail %s, kernel %s" % (writes[-1] if writes else None, kmsg)):
+        proven("__pci_write_msi_msg edu", writes[-1])
+    comp = [c for c in ev("msi_compose", t_edu0, t_s5, irq=edu_irq) if c.get("address")]
+    if check(comp and kmsg and (comp[-1]["address"] & 0xffffffff, comp[-1]["data"]) == (kmsg[0], kmsg[2]),
+             "msi-compose:edu", "%s" % (comp[-1] if comp else None)):
+        proven("irq_chip_compose_msi_msg edu", comp[-1])
+    if kmsg:
+        idx = irte_index(kmsg[0], kmsg[2])
+        want = vector_at(edu_irq, t_s5)
+        wr = [w for w in ev("irte_write", t_edu0, t_s5, index=idx)
+              if w["new"]["present"] and (VENDOR == "intel" or w.get("devid") == rid(EDU))]
+        good = wr and want and wr[-1]["new"].get("vector") == want[0] and wr[-1]["new"].get("dest_apic") == want[2]
+        if check(good, "irte-write:edu", "index %d: %s (kernel: vector/cpu/apicdest %s)" %
+                 (idx, wr[-1]["new"] if wr else None, want)):
+            proven("IRTE write edu activation", wr[-1])
+    da = ev("domain_alloc", t_edu0, t_s5, ret=edu_irq)
+    if check(da, "domain-alloc:edu", "__irq_domain_alloc_irqs returning virq %d: %s" % (edu_irq, da[:1])):
+        proven("__irq_domain_alloc_irqs edu", da[0])
+    chain = ev("domain_alloc_parent", t_edu0, t_s5, irq_base=edu_irq)
+    parents = [c["parent"] for c in chain if c["ret"] == 0]
+    ir = "INTEL-IR" if VENDOR == "intel" else "AMD-IR"
+    if check(any(p.startswith(ir) for p in parents) and "VECTOR" in parents, "domain-chain:edu",
+             "irq %d: %s" % (edu_irq, " ; ".join("%s -> %s" % (c["domain"], c["parent"]) for c in chain))):
+        proven("irq_domain_alloc_irqs_parent edu", chain[0])
+    ma = [m for m in ev("msi_domain_alloc", t_edu0, t_s5) if m.get("device") == EDU]
+    if check(ma and ma[0]["ret"] == 0 and ma[0]["nvec"] == 1, "msi-domain-alloc:edu", "%s" % ma[:1]):
+        proven("MSI domain entry edu", ma[0])
+    si = ev("vfio_set_irqs", t_edu0, t_s5, bdf=EDU, irq_kind="msi", count=1)
+    if check(si and si[0]["ret"] == 0 and len(si[0].get("fds", [])) == 1, "vfio-set-irqs:edu", "%s" % si[:1]):
+        proven("vfio_pci_set_irqs_ioctl edu", si[0])
+    vv = ev("vfio_vector", t_edu0, t_s5, bdf=EDU, op="enable")
+    name = interrupts("s5").get(edu_irq, ([], ""))[1]
+    if check(vv and vv[0]["host_irq"] == edu_irq and vv[0].get("name") == name and vv[0]["ret"] == 0,
+             "vfio-vector:edu", "irqtrail %s, /proc/interrupts irq %d %s" % (vv[:1], edu_irq, name)):
+        proven("vfio_msi_set_vector_signal edu", vv[0])
+    bp = ev("bypass_producer", t_edu0, t_s5, op="register", irq=edu_irq)
+    if check(bp and bp[0]["ret"] == 0, "bypass-register:edu", "%s" % bp[:1]):
+        proven("irq_bypass_register_producer edu", bp[0])
+    d = delta("s5", "s6", edu_irq)
+    got = len(ev("vfio_msi", t_s5, t_s6, irq=edu_irq))
+    if check(d is not None and sum(d) == got and got > 0, "count:edu",
+             "irq %d: /proc/interrupts +%s, vfio_msi events %d" % (edu_irq, d, got)):
+        proven("vfio_msihandler edu", ev("vfio_msi", t_s5, t_s6, irq=edu_irq)[0])
+
+# ---------------------------------------------------------------- KVM
+
+if have_kvm:
+    kvm = read("kvm.txt")
+    t_k0, t_k1 = marks.get("k0"), marks.get("k1")
+    m = re.search(r"HYPERCALLS nr=(0x\w+) a0=(0x\w+) executed=(\d+) handled=(\d+) result=(-?\d+)", kvm)
+    if check(m is not None, "labkvm-hypercalls", kvm.splitlines()[0] if kvm else "no output"):
+        nr, a0, n, handled, res = int(m.group(1), 16), int(m.group(2), 16), int(m.group(3)), int(m.group(4)), int(m.group(5))
+        hc = ev("kvm_emulate_hypercall", t_k0, t_k1, nr=nr)
+        tp = ev("hypercall_kvm", t_k0, t_k1, nr=nr)
+        good = len(hc) == handled and all(h["a0"] == a0 and h["result"] == res for h in hc)
+        if check(good, "hypercalls", "VMM: %d handled, result %d; kvm_emulate_hypercall events %d %s; kvm:kvm_hypercall %d"
+                 % (handled, res, len(hc), [(h["a0"], h["result"]) for h in hc][:2], len(tp))):
+            proven("kvm_emulate_hypercall", hc[0])
+    m = re.search(r"SIGNAL_MSI count=(\d+) address=(0x\w+) data=(0x\w+)", kvm)
+    if m:
+        n, addr, data = int(m.group(1)), int(m.group(2), 16), int(m.group(3), 16)
+        sm = ev("kvm_set_msi", t_k0, t_k1, address=addr, data=data)
+        if check(len(sm) == n, "kvm-set-msi", "VMM signalled %d, kvm_set_msi events %d" % (n, len(sm))):
+            proven("kvm_set_msi", sm[0])
+    m = re.search(r"IRQFD gsi=(\d+) writes=(\d+) address=(0x\w+) data=(0x\w+)", kvm)
+    if m:
+        gsi, n, addr, data = int(m.group(1)), int(m.group(2)), int(m.group(3), 16), int(m.group(4), 16)
+        wk = [w for w in ev("kvm_irqfd_wakeup", t_k0, t_k1, gsi=gsi) if not w.get("hangup")]
+        fast = ev("kvm_set_irq_inatomic", t_k0, t_k1, gsi=gsi)
+        good = len(wk) == n and all(w["address"] == addr and w["data"] == data for w in wk)
+        if check(good, "irqfd-wakeup", "VMM wrote the eventfd %d times; irqfd_wakeup gsi %d: %d" % (n, gsi, len(wk))):
+            proven("irqfd_wakeup", wk[0])
+        if check(len(fast) == n and all(f["ret"] == 0 for f in fast), "irqfd-fast-path",
+                 "kvm_arch_set_irq_inatomic gsi %d: %d, ret %s" % (gsi, len(fast), [f["ret"] for f in fast])):
+            proven("kvm_arch_set_irq_inatomic", fast[0])
+    b = re.search(r"EDU_IRQ_BEFORE\s+(\d+):((?:\s+\d+)+)\s+\S+", kvm)
+    a = re.search(r"EDU_IRQ_AFTER\s+(\d+):((?:\s+\d+)+)\s+\S+", kvm)
+    if check(a is not None and b is not None, "labkvm-edu-irq", "guest /proc/interrupts lines around the VFIO->irqfd test"):
+        irq = int(a.group(1))
+        n = sum(int(x) for x in a.group(2).split()[:len(apicid)]) - sum(int(x) for x in b.group(2).split()[:len(apicid)])
+        wk = [w for w in ev("kvm_irqfd_wakeup", t_k0, t_k1, gsi=31) if not w.get("hangup")]
+        vm = ev("vfio_msi", t_k0, t_k1, irq=irq)
+        if check(n > 0 and len(wk) == n == len(vm), "vfio-to-irqfd",
+                 "edu irq %d: /proc/interrupts +%d, vfio_msi %d, irqfd_wakeup gsi 31 %d" % (irq, n, len(vm), len(wk))):
+            proven("device interrupt -> vfio_msihandler -> irqfd_wakeup", wk[0])
+        # KVM registers a bypass consumer only where interrupts can be posted
+        # (kvm_arch_has_irq_bypass(): APICv/AVIC and IRQ_POSTING_CAP), which
+        # TCG does not emulate: kvm_arch_irq_bypass_add_producer can only be
+        # checked to attach (doctor above); if it ever fires, it must agree.
+        add = ev("kvm_bypass", t_k0, t_k1, op="add")
+        check(all(a["irq"] == irq and a["gsi"] == 31 for a in add), "bypass-add",
+              "%d kvm_arch_irq_bypass_add_producer events %s" % (len(add), add[:1]))
+
+# ---------------------------------------------------------------- routes / record (other commands)
+
+if os.path.exists(path("routes.json")):
+    try:
+        rj = json.loads(read("routes.json"))
+        irqs = set(int(l.split()[1]) for l in read("routes.e1k.irqs.txt").splitlines() if l.strip())
+        seen = set(r.get("irq") for r in rj if isinstance(r, dict) and r.get("bdf") == E1K)
+        check(read("routes.rc").strip().endswith("rc=0") and irqs <= seen, "routes-json",
+              "e1000e irqs %s listed: %s" % (sorted(irqs), sorted(x for x in seen if x is not None)))
+    except (ValueError, TypeError) as e:
+        fail("routes-json", "unparsable: %s" % e)
+if os.path.exists(path("record.rc")):
+    check(read("record.rc").strip().endswith("rc=0") and os.path.getsize(path("lab.itr")) > 0, "record",
+          "%s, %d bytes" % (read("record.rc").strip(), os.path.getsize(path("lab.itr")) if os.path.exists(path("lab.itr")) else 0))
+
+print("%d checks failed" % failures)
+sys.exit(1 if failures else 0)
