@@ -333,7 +333,17 @@ class Running:
             time.sleep(0.05)
         return False
 
+    def group_alive(self):
+        try:
+            os.killpg(self.p.pid, 0)
+            return True
+        except OSError:
+            return False
+
     def stop(self, timeout=180):
+        """SIGINT to the tool's process group (what Ctrl-C does), then
+        SIGTERM, then SIGKILL.  The group is signalled even when its leader
+        is gone: trace-cmd's per-CPU recorders outlive a crashed parent."""
         if self.p.poll() is None:
             try:
                 os.killpg(self.p.pid, signal.SIGINT)
@@ -350,6 +360,14 @@ class Running:
                     break
                 except subprocess.TimeoutExpired:
                     continue
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGKILL):
+            if not self.group_alive():
+                break
+            try:
+                os.killpg(self.p.pid, sig)
+            except OSError:
+                break
+            time.sleep(1)
         return self.p.returncode
 
 
@@ -420,12 +438,16 @@ def parse_none(run):
 
 def tracefs_disable(tps):
     """trace-cmd leaves its events enabled when it dies: switch off ours."""
-    try:
-        with open("/sys/kernel/tracing/set_event", "a") as f:
-            for t in tps:
-                f.write("!%s\n" % t)
-    except OSError:
-        pass
+    # set_event takes one event per write(): one open and write each
+    for t in tps:
+        try:
+            fd = os.open("/sys/kernel/tracing/set_event", os.O_WRONLY | os.O_APPEND)
+            try:
+                os.write(fd, ("!%s\n" % t).encode())
+            finally:
+                os.close(fd)
+        except OSError:
+            pass
 
 
 def make_configs(tps, has_top):
@@ -497,6 +519,9 @@ class Bench:
             if not run.wait_ready():
                 rc = run.stop(30)
                 tracefs_disable(self.tps)
+                if cfg.name == "trace-cmd":
+                    # what it said before dying, and what the kernel said
+                    pass
                 s["error"] = "did not start (%s): %s" % (
                     "killed by signal %d" % -rc if rc is not None and rc < 0 else "rc %s" % rc,
                     " / ".join(l.strip() for l in run.text().splitlines() if l.strip())[-400:])
@@ -1134,7 +1159,7 @@ def main():
     a.rounds = a.rounds or (3 if q else 5)
     a.duration_ms = a.duration_ms or (250 if q else 1500)
     a.churn_ms = 1000 if q else 3000
-    a.quiet_wait = 5 if q else 30
+    a.quiet_wait = 5 if q else 15
     a.ops_ms = 200 if q else 800
     a.ops_reps = 1 if q else 3
     a.replay_ops = 300000 if q else 3000000

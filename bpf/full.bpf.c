@@ -1533,26 +1533,50 @@ int BPF_PROG(fx_kvm_emulate_hypercall, void *vcpu, int ret)
 
 /* ================= start-up remapping table read ================= */
 
-struct tbl_ctx {
-	void *base;		/* Intel: the table; AMD: unused */
-	unsigned long *bitmap;	/* Intel: allocation bitmap */
-	__u64 word;
-	__u32 entries;
-	__u32 errors;
-	__u32 ntables;		/* AMD: tables collected */
-	__u32 stride;		/* AMD: entries per table in the flat walk */
-	__u32 run;		/* generation of this read (dedup of shared tables) */
+/*
+ * Run once on demand (BPF_PROG_TEST_RUN), never attached.  The walk is
+ * kept flat for the verifier (6.1's gives up on bpf_loop calls inside
+ * unrolled list walks): a short bounded loop collects the remapping units
+ * (Intel) or PCI segments (AMD) into an array map, then one bpf_loop walks
+ * unit x entry (Intel) or segment x requester id, and another table x entry
+ * (AMD).
+ */
+#define TBL_UNITS 16
+
+struct tbl_unit {
+	__u64 base;		/* Intel: IRTE table; AMD: pci segment */
+	__u64 bitmap;		/* Intel: allocation bitmap */
 	__u16 unit;
 	__u16 segment;
+	__u16 last_bdf;		/* AMD */
 	__u8 flags;
-	__u8 vendor;
-	__u8 ga;		/* AMD: 128-bit entries */
 	__u8 pad;
-	void *seg;		/* AMD: pci segment being walked */
 	char name[16];
 };
 
-static __always_inline void snap_emit(struct tbl_ctx *c, __u32 index, __u16 devid, __u64 lo, __u64 hi)
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TBL_UNITS);
+	__type(key, __u32);
+	__type(value, struct tbl_unit);
+} tbl_units SEC(".maps");
+
+struct tbl_ctx {
+	__u64 word;		/* Intel: current bitmap word */
+	__u32 entries;
+	__u32 errors;
+	__u32 nunits;
+	__u32 ntables;		/* AMD: tables collected */
+	__u32 stride;		/* AMD: entries per table in the flat walk */
+	__u32 run;		/* generation of this read (dedup of shared tables) */
+	__u8 vendor;
+	__u8 ga;		/* AMD: 128-bit entries */
+	__u8 pad[6];
+	struct tbl_unit *u;	/* unit of the current stretch */
+};
+
+static __always_inline void snap_emit(struct tbl_ctx *c, struct tbl_unit *u, __u32 index, __u16 devid,
+				      __u16 unit, __u16 segment, __u8 flags, __u64 lo, __u64 hi)
 {
 	struct it_irte *e = ev_reserve(sizeof(*e));
 
@@ -1563,34 +1587,46 @@ static __always_inline void snap_emit(struct tbl_ctx *c, __u32 index, __u16 devi
 	__builtin_memset(e, 0, sizeof(*e));
 	ev_hdr(&e->h, IT_EV_IRTE_SNAP, sizeof(*e), 0, bpf_ktime_get_ns());
 	e->vendor = c->vendor;
-	e->flags = c->flags;
-	e->unit = c->unit;
-	e->segment = c->segment;
+	e->flags = flags;
+	e->unit = unit;
+	e->segment = segment;
 	e->devid = devid;
 	e->index = index;
 	e->new_lo = lo;
 	e->new_hi = hi;
-	__builtin_memcpy(e->iommu, c->name, sizeof(e->iommu));
+	__builtin_memcpy(e->iommu, u->name, sizeof(e->iommu));
 	ev_submit(e, false);
 	c->entries++;
 }
 
+/* i = unit << 16 | entry */
 static long intel_entry_cb(__u32 i, struct tbl_ctx *c)
 {
+	__u32 ui = i >> 16, ei = i & 0xffff;
+	struct tbl_unit *u;
 	__u64 v[2];
 
-	if ((i & 63) == 0 && bpf_probe_read_kernel(&c->word, sizeof(c->word), c->bitmap + (i >> 6))) {
+	if (ui >= c->nunits)
+		return 1;
+	if (ei == 0) {
+		c->u = bpf_map_lookup_elem(&tbl_units, &ui);
+		c->word = 0;
+	}
+	u = c->u;
+	if (!u)
+		return 0;
+	if ((ei & 63) == 0 && bpf_probe_read_kernel(&c->word, sizeof(c->word), (void *)u->bitmap + (ei >> 6) * 8)) {
 		c->word = 0;
 		c->errors++;
 	}
-	if (!(c->word & (1ULL << (i & 63))))
+	if (!(c->word & (1ULL << (ei & 63))))
 		return 0;
-	if (bpf_probe_read_kernel(v, sizeof(v), c->base + (__u64)i * 16)) {
+	if (bpf_probe_read_kernel(v, sizeof(v), (void *)u->base + (__u64)ei * 16)) {
 		c->errors++;
 		return 0;
 	}
 	if (v[0] & 1)	/* present */
-		snap_emit(c, i, 0, v[0], v[1]);
+		snap_emit(c, u, ei, 0, u->unit, u->segment, u->flags, v[0], v[1]);
 	return 0;
 }
 
@@ -1618,16 +1654,25 @@ struct {
 	__type(value, __u32);
 } amd_seen SEC(".maps");
 
-/* Collect the interrupt table of one requester id (once per table). */
-static long amd_devid_cb(__u32 devid, struct tbl_ctx *c)
+/* i = segment << 16 | requester id: collect each device's table once */
+static long amd_devid_cb(__u32 i, struct tbl_ctx *c)
 {
-	struct amd_iommu_pci_seg___it *seg = c->seg;
-	struct irq_remap_table___it **itl, *tbl = NULL;
+	__u32 si = i >> 16, devid = i & 0xffff, *seen, slot;
 	struct amd_iommu___it **rl, *iommu = NULL;
+	struct irq_remap_table___it **itl, *tbl = NULL;
+	struct amd_iommu_pci_seg___it *seg;
 	struct amd_tbl t = {};
-	__u32 *seen, slot;
+	struct tbl_unit *u;
 	__u64 key;
 
+	if (si >= c->nunits)
+		return 1;
+	if (devid == 0)
+		c->u = bpf_map_lookup_elem(&tbl_units, &si);
+	u = c->u;
+	if (!u || devid > u->last_bdf)
+		return 0;
+	seg = (void *)u->base;
 	itl = BPF_CORE_READ(seg, irq_lookup_table);
 	if (!itl || bpf_probe_read_kernel(&tbl, sizeof(tbl), itl + devid) || !tbl)
 		return 0;
@@ -1640,7 +1685,7 @@ static long amd_devid_cb(__u32 devid, struct tbl_ctx *c)
 		return 1;
 	t.table = (__u64)BPF_CORE_READ(tbl, table);
 	t.devid = devid;
-	t.segment = c->segment;
+	t.segment = u->segment;
 	t.nirq = AMD_IRQS_PER_TABLE;
 	rl = BPF_CORE_READ(seg, rlookup_table);
 	if (rl)
@@ -1669,7 +1714,8 @@ static long amd_devid_cb(__u32 devid, struct tbl_ctx *c)
 /* Flat walk over the collected tables: i = table * stride + entry. */
 static long amd_entry_cb(__u32 i, struct tbl_ctx *c)
 {
-	__u32 ti, ei;
+	__u32 ti, ei, zero = 0;
+	struct tbl_unit *u;
 	struct amd_tbl *t;
 	__u64 v[2] = {};
 
@@ -1696,10 +1742,9 @@ static long amd_entry_cb(__u32 i, struct tbl_ctx *c)
 	}
 	if (!(v[0] & 1))	/* valid */
 		return 0;
-	c->unit = t->unit;
-	c->segment = t->segment;
-	c->flags = t->unit_known ? IT_IRTE_F_UNIT_KNOWN : 0;
-	snap_emit(c, ei, t->devid, v[0], v[1]);
+	u = bpf_map_lookup_elem(&tbl_units, &zero);	/* names are empty for AMD */
+	if (u)
+		snap_emit(c, u, ei, t->devid, t->unit, t->segment, t->unit_known ? IT_IRTE_F_UNIT_KNOWN : 0, v[0], v[1]);
 	return 0;
 }
 
@@ -1720,125 +1765,140 @@ static __always_inline void table_done(__u8 vendor, __u32 units, __u32 tables, s
 	ev_submit(e, false);
 }
 
+/* Walking a kernel list of at most TBL_UNITS nodes into tbl_units, one
+ * node per bpf_loop step (an unrolled walk is too much for 6.1's verifier). */
+struct list_walk {
+	const void *head;
+	void *pos;
+	__u32 loff;
+	__u32 n;
+	__u8 flags;		/* Intel: IT_IRTE_F_* common to every unit */
+	__u8 longer;		/* list longer than TBL_UNITS */
+};
+
+static long intel_unit_cb(__u32 i, struct list_walk *w)
+{
+	struct dmar_drhd_unit___it *drhd;
+	struct intel_iommu___it *iommu;
+	struct ir_table___it *irt;
+	struct tbl_unit u = {};
+	__u32 k = w->n;
+	void *pos = w->pos;
+
+	if (!pos || pos == w->head)
+		return 1;
+	if (k >= TBL_UNITS) {
+		w->longer = 1;
+		return 1;
+	}
+	drhd = pos - w->loff;
+	iommu = BPF_CORE_READ(drhd, iommu);
+	irt = iommu ? BPF_CORE_READ(iommu, ir_table) : NULL;
+	if (irt) {
+		u.base = (__u64)BPF_CORE_READ(irt, base);
+		u.bitmap = (__u64)BPF_CORE_READ(irt, bitmap);
+		u.unit = BPF_CORE_READ(iommu, seq_id);
+		u.segment = BPF_CORE_READ(iommu, segment);
+		u.flags = IT_IRTE_F_UNIT_KNOWN | w->flags;
+		bpf_probe_read_kernel_str(u.name, sizeof(u.name), __builtin_preserve_access_index(&iommu->name));
+		if (u.base && u.bitmap && !bpf_map_update_elem(&tbl_units, &k, &u, BPF_ANY))
+			w->n++;
+	}
+	if (bpf_probe_read_kernel(&w->pos, sizeof(w->pos), pos))
+		return 1;
+	return 0;
+}
+
+static long amd_seg_cb(__u32 i, struct list_walk *w)
+{
+	struct amd_iommu_pci_seg___it *seg;
+	struct tbl_unit u = {};
+	__u32 k = w->n;
+	void *pos = w->pos;
+
+	if (!pos || pos == w->head)
+		return 1;
+	if (k >= TBL_UNITS) {
+		w->longer = 1;
+		return 1;
+	}
+	seg = pos - w->loff;
+	u.base = (__u64)seg;
+	u.segment = BPF_CORE_READ(seg, id);
+	u.last_bdf = BPF_CORE_READ(seg, last_bdf);
+	if (!bpf_map_update_elem(&tbl_units, &k, &u, BPF_ANY))
+		w->n++;
+	if (bpf_probe_read_kernel(&w->pos, sizeof(w->pos), pos))
+		return 1;
+	return 0;
+}
+
 __u32 table_run = 0;
 
 /*
- * Run once on demand by user space (BPF_PROG_TEST_RUN), never attached:
- * copies every present IRTE of every remapping unit into the stream, so the
+ * Copies every present IRTE of every remapping unit into the stream, so the
  * routes set up before irqtrail started are known.  Returns the number of
  * entries emitted.
  */
 SEC("raw_tp")
 int irte_table_read(void *ctx)
 {
+	struct list_walk w = {};
 	struct tbl_ctx c = {};
-	__u32 units = 0, tables = 0, trunc = 0, total = 0;
+	__u32 trunc, total = 0;
 	bool found = false;
-	void *head, *pos;
+	int eim = 0;
 
 	c.run = ++table_run;
+
 	/* Intel: dmar_drhd_units -> drhd->iommu->ir_table {base, bitmap} */
-	head = (void *)&dmar_drhd_units;
-	if (head && !bpf_probe_read_kernel(&pos, sizeof(pos), head)) {
-		__u32 loff = bpf_core_field_offset(struct dmar_drhd_unit___it, list);
-
+	w.head = &dmar_drhd_units;
+	w.loff = bpf_core_field_offset(struct dmar_drhd_unit___it, list);
+	if (&eim_mode && !bpf_probe_read_kernel(&eim, sizeof(eim), (void *)&eim_mode))
+		w.flags = IT_IRTE_F_MODE_KNOWN | (eim ? IT_IRTE_F_X2APIC : 0);
+	if (w.head && !bpf_probe_read_kernel(&w.pos, sizeof(w.pos), w.head))
+		bpf_loop(TBL_UNITS + 1, intel_unit_cb, &w, 0);
+	c.nunits = w.n;
+	if (c.nunits) {
 		c.vendor = IT_IRTE_INTEL;
-		for (int u = 0; u < 16; u++) {
-			struct dmar_drhd_unit___it *drhd;
-			struct intel_iommu___it *iommu;
-			struct ir_table___it *irt;
-
-			if (!pos || pos == head)
-				break;
-			if (u == 15) {
-				trunc++;
-				break;
-			}
-			drhd = pos - loff;
-			iommu = BPF_CORE_READ(drhd, iommu);
-			irt = iommu ? BPF_CORE_READ(iommu, ir_table) : NULL;
-			if (irt) {
-				c.base = BPF_CORE_READ(irt, base);
-				c.bitmap = BPF_CORE_READ(irt, bitmap);
-				c.unit = BPF_CORE_READ(iommu, seq_id);
-				c.segment = BPF_CORE_READ(iommu, segment);
-				c.flags = IT_IRTE_F_UNIT_KNOWN;
-				if (bpf_probe_read_kernel_str(c.name, sizeof(c.name),
-							      __builtin_preserve_access_index(&iommu->name)) < 0)
-					c.name[0] = 0;
-				if (&eim_mode) {
-					int eim = 0;
-
-					if (!bpf_probe_read_kernel(&eim, sizeof(eim), (void *)&eim_mode))
-						c.flags |= IT_IRTE_F_MODE_KNOWN | (eim ? IT_IRTE_F_X2APIC : 0);
-				}
-				c.word = 0;
-				if (c.base && c.bitmap) {
-					bpf_loop(INTEL_IRTE_ENTRIES, intel_entry_cb, &c, 0);
-					tables++;
-				}
-				units++;
-			}
-			if (bpf_probe_read_kernel(&pos, sizeof(pos), pos))
-				break;
-		}
-		if (units) {
-			table_done(IT_IRTE_INTEL, units, tables, &c, trunc);
-			found = true;
-		}
+		bpf_loop(c.nunits << 16, intel_entry_cb, &c, 0);
+		table_done(IT_IRTE_INTEL, c.nunits, c.nunits, &c, w.longer);
+		found = true;
 		total += c.entries;
 	}
 
 	/* AMD: amd_iommu_pci_seg_list -> seg->irq_lookup_table[devid]->table */
-	head = (void *)&amd_iommu_pci_seg_list;
-	if (head && !bpf_probe_read_kernel(&pos, sizeof(pos), head) && pos && pos != head) {
-		__u32 loff = bpf_core_field_offset(struct amd_iommu_pci_seg___it, list);
-		int gir = 0;
+	__builtin_memset(&w, 0, sizeof(w));
+	w.head = &amd_iommu_pci_seg_list;
+	w.loff = bpf_core_field_offset(struct amd_iommu_pci_seg___it, list);
+	if (w.head && !bpf_probe_read_kernel(&w.pos, sizeof(w.pos), w.head))
+		bpf_loop(TBL_UNITS + 1, amd_seg_cb, &w, 0);
+	c.nunits = w.n;
+	trunc = w.longer;
+	if (c.nunits) {
+		int gir = 1;
 
+		/* AMD_IOMMU_GUEST_IR_LEGACY (0) uses 32-bit entries */
+		if (&amd_iommu_guest_ir)
+			bpf_probe_read_kernel(&gir, sizeof(gir), (void *)&amd_iommu_guest_ir);
+		c.ga = gir != 0;
+		c.vendor = c.ga ? IT_IRTE_AMD_GA : IT_IRTE_AMD_32;
 		c.entries = 0;
 		c.errors = 0;
-		c.ntables = 0;
-		c.stride = 0;
-		c.vendor = IT_IRTE_AMD_GA;
-		c.ga = 1;
-		__builtin_memset(c.name, 0, sizeof(c.name));
-		/* AMD_IOMMU_GUEST_IR_LEGACY (0) uses 32-bit entries */
-		if (&amd_iommu_guest_ir && !bpf_probe_read_kernel(&gir, sizeof(gir), (void *)&amd_iommu_guest_ir) &&
-		    gir == 0) {
-			c.ga = 0;
-			c.vendor = IT_IRTE_AMD_32;
-		}
-		units = 0;
-		trunc = 0;
-		for (int u = 0; u < 16; u++) {
-			struct amd_iommu_pci_seg___it *seg;
-
-			if (!pos || pos == head)
-				break;
-			if (u == 15) {
-				trunc++;
-				break;
-			}
-			seg = pos - loff;
-			c.seg = seg;
-			c.segment = BPF_CORE_READ(seg, id);
-			bpf_loop((__u32)BPF_CORE_READ(seg, last_bdf) + 1, amd_devid_cb, &c, 0);
-			units++;
-			if (bpf_probe_read_kernel(&pos, sizeof(pos), pos))
-				break;
-		}
+		c.u = NULL;
+		bpf_loop(c.nunits << 16, amd_devid_cb, &c, 0);
 		if (c.ntables >= 4096)
 			trunc++;
 		if (c.stride && c.ntables) {
-			__u64 n = (__u64)c.ntables * c.stride;
+			__u64 nl = (__u64)c.ntables * c.stride;
 
-			if (n > (1u << 23)) {	/* BPF_MAX_LOOPS */
-				n = 1u << 23;
+			if (nl > (1u << 23)) {	/* BPF_MAX_LOOPS */
+				nl = 1u << 23;
 				trunc++;
 			}
-			bpf_loop(n, amd_entry_cb, &c, 0);
+			bpf_loop(nl, amd_entry_cb, &c, 0);
 		}
-		table_done(c.vendor, units, c.ntables, &c, trunc);
+		table_done(c.vendor, c.nunits, c.ntables, &c, trunc);
 		found = true;
 		total += c.entries;
 	}

@@ -175,8 +175,9 @@ static void irte_obj(struct it_json *j, const char *key, const struct it_irte *e
 		}
 		jw_kstr(j, "delivery", it_msi_delivery_name(f.delivery));
 		jw_ku64(j, "dest", f.dest);
+		/* physical: the APIC id; logical: the logical destination (mask) */
 		if (f.dest_known)
-			jw_ku64(j, "dest_apic", f.dest_apic);
+			jw_ku64(j, f.logical ? "dest_logical" : "dest_apic", f.dest_apic);
 	}
 	if (e->vendor == IT_IRTE_INTEL) {
 		jw_ku64(j, "sid", f.sid);

@@ -87,7 +87,7 @@ struct it_irte_fields {
 	uint8_t sq, svt;	/* Intel source-id qualifier / validation type */
 	uint16_t sid;		/* Intel source id (requester id) */
 	uint32_t dest;		/* destination field as stored */
-	uint32_t dest_apic;	/* the APIC id it designates */
+	uint32_t dest_apic;	/* the APIC id it designates (logical mode: the logical destination) */
 	uint32_t ga_tag;	/* AMD */
 	uint64_t pda;		/* Intel posted descriptor / AMD vAPIC page address */
 };

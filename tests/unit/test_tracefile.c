@@ -180,6 +180,7 @@ static size_t write_stream(const char *path, const struct wspec *w)
 
 struct rd {
 	uint64_t records;	/* records that matched the stream */
+	uint64_t queue_lost;	/* the async writer's lost records */
 	uint64_t aggs;
 	uint64_t snaps;
 	bool opened;
@@ -221,6 +222,13 @@ static void replay(struct it_tr *tr, uint64_t seed, uint64_t max, struct rd *rd)
 
 	it_tr_set_frame_cb(tr, count_frames, rd);
 	while ((r = it_tr_next(tr, &h)) > 0) {
+		/* the async writer records its queue-full drops as lost records
+		 * (cpu 0xFFFE) where they happened; a producer that retries
+		 * pushes the same record again, so they are not stream records */
+		if (h->type == IT_EV_LOST && h->cpu == IT_LOST_CPU_QUEUE) {
+			rd->queue_lost++;
+			continue;
+		}
 		assert_true(rd->records < max);
 		assert_int_equal((uintptr_t)h % 8, 0);
 		gen_rec(seed, rd->records, &want);
@@ -1308,7 +1316,7 @@ static void test_async_enospc(void **state)
 	rd = read_path(path, 14, i);
 	assert_true(rd.opened);
 	assert_int_equal(rd.end, 0);
-	assert_int_equal(rd.records, ws.events_written);
+	assert_int_equal(rd.records + rd.queue_lost, ws.events_written);
 	assert_true(rd.records > 0);
 }
 
