@@ -399,6 +399,7 @@ enum it_counter {
 	IT_CNT_IOCTL,		/* VMM ioctls decoded */
 	IT_CNT_IOCTL_READ_FAIL,	/* user memory that could not be read */
 	IT_CNT_AGG_FULL,	/* aggregate map full: an event counted nowhere else */
+	IT_CNT_IOCTL_MISSED,	/* a KVM_SIGNAL_MSI whose exit ran on another cpu: not streamed */
 	IT_CNT_MAX = 8,
 };
 

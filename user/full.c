@@ -136,7 +136,8 @@ struct hstate {
 	const struct spec *sp;
 	struct it_hook_status *st;
 	enum it_tier tier;		/* planned tier */
-	bool unpatched;			/* fentry link made, function not patched */
+	bool unpatched;			/* fentry did not work: kprobe twin in the fallback object */
+	char moved[128];		/* why it moved to its kprobe twin */
 	struct it_ksym_pick pick;
 	int btf_funcs;			/* FUNC entries of that name in BTF */
 	int btf_nargs;
@@ -330,7 +331,7 @@ static bool probe_many_args(struct btf_cache *c)
 		{ .code = 0x95 },				/* exit */
 	};
 	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FEXIT);
-	int nargs, id, fd;
+	int nargs, id, fd, lfd;
 
 	if (btf_func(c, "", "__irq_domain_alloc_irqs", &nargs, &id) < 1 || nargs <= 6)
 		return false;
@@ -338,7 +339,12 @@ static bool probe_many_args(struct btf_cache *c)
 	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "it_args_probe", "GPL", insns, 2, &opts);
 	if (fd < 0)
 		return false;
+	/* 6.1 loads it and refuses the trampoline at attach (-ENOTSUPP) */
+	lfd = bpf_link_create(fd, 0, BPF_TRACE_FEXIT, NULL);
 	close(fd);
+	if (lfd < 0)
+		return false;
+	close(lfd);
 	return true;
 }
 
@@ -636,9 +642,9 @@ static void set_status(struct hstate *h, bool attached)
 		snprintf(s->reason, sizeof(s->reason), "attached: %s at %#llx, the %s copy nearest %s (%d copies)",
 			 how, h->pick.addr, h->pick.name, h->sp->anchor ? h->sp->anchor : "?", h->pick.copies);
 	else
-		snprintf(s->reason, sizeof(s->reason), "attached: %s on %s%s%s%s%s", how, h->pick.name,
+		snprintf(s->reason, sizeof(s->reason), "attached: %s on %.60s%s%.40s%s%s%.120s%s", how, h->pick.name,
 			 h->pick.module[0] ? " [" : "", h->pick.module, h->pick.module[0] ? "]" : "",
-			 h->unpatched ? " (the kernel accepted an fentry link but did not patch the function)" : "");
+			 h->unpatched ? " (fentry: " : "", h->unpatched ? h->moved : "", h->unpatched ? ")" : "");
 }
 
 /*
@@ -696,6 +702,7 @@ static int verify_patched(struct it_full *fl, const struct it_features *f)
 			continue;
 		h->unpatched = true;
 		h->tier = IT_TIER_KPROBE;
+		snprintf(h->moved, sizeof(h->moved), "the kernel accepted an fentry link but did not patch the function");
 		for (int k = 0; k < 2; k++) {
 			bpf_link__destroy(h->links[k]);
 			h->links[k] = NULL;
@@ -704,6 +711,14 @@ static int verify_patched(struct it_full *fl, const struct it_features *f)
 	}
 	free(ef);
 	return moved;
+}
+
+static bool any_unpatched(const struct it_full *fl)
+{
+	for (size_t i = 0; i < NSPECS; i++)
+		if (fl->hs[i].unpatched)
+			return true;
+	return false;
 }
 
 /* A second instance of the object holding only the kprobe programs of the
@@ -786,11 +801,19 @@ int it_full_attach(struct it_full **out, const struct it_full_opts *o, const str
 	for (size_t i = 0; i < NSPECS; i++) {
 		struct hstate *h = &fl->hs[i];
 
-		if (h->tier != IT_TIER_NONE && !attach_hook(h, fl->skel))
+		if (h->tier == IT_TIER_NONE || attach_hook(h, fl->skel))
+			continue;
+		if (h->tier == IT_TIER_FENTRY && h->sp->kprobe[0] && f->kprobes) {
+			/* e.g. a trampoline the kernel refuses at attach: its kprobe twin */
+			snprintf(h->moved, sizeof(h->moved), "%.120s", h->why);
+			h->tier = IT_TIER_KPROBE;
+			h->unpatched = true;
+		} else {
 			h->tier = IT_TIER_NONE;
+		}
 	}
 	t_mark("attach", &t0);
-	if (verify_patched(fl, f)) {
+	if (verify_patched(fl, f) || any_unpatched(fl)) {
 		/* the hooks moved to kprobes get their programs from a second,
 		 * small instance of the object sharing every map of the first */
 		if (load_fallback(fl) == 0) {
@@ -805,8 +828,8 @@ int it_full_attach(struct it_full **out, const struct it_full_opts *o, const str
 				if (fl->hs[i].unpatched) {
 					fl->hs[i].tier = IT_TIER_NONE;
 					snprintf(fl->hs[i].why, sizeof(fl->hs[i].why),
-						 "fentry link accepted but %s not patched; its kprobe variant did not load",
-						 fl->hs[i].pick.name);
+						 "fentry did not work (%.120s); its kprobe variant did not load",
+						 fl->hs[i].moved);
 				}
 		}
 		t_mark("fallback kprobes", &t0);
