@@ -494,7 +494,7 @@ class Bench:
         self.a = a
         self.work = tempfile.mkdtemp(prefix="irqtrail-bench-")
         self.mine = set([os.getpid()])
-        self.res = {"phases": {}}
+        self.res = {"license": "SPDX-License-Identifier: GPL-2.0-only", "phases": {}}
         self.tps = []
         self.runs = 0
 
@@ -557,10 +557,11 @@ class Bench:
                 os.unlink(run.out)
             if cfg.name == "perf" and s.get("fired") and s.get("records") is not None:
                 want = s["fired"] * GENERATORS[gen]["tps_per_op"]
-                if s["records"] < 0.5 * want:
+                if s["records"] < 0.05 * want:
                     # a BPF program on the same tracepoint that returns 0
                     # (irqtrail's, someone else's) makes the kernel drop
-                    # perf's samples of it: such a run measured nothing
+                    # perf's samples of it: such a run measured nothing (perf's
+                    # own losses, in chunks, are counted in "lost" instead)
                     s["error"] = ("perf stored %d samples for %d expected: its samples were dropped "
                                   "(foreign BPF programs on the same tracepoints: %d)"
                                   % (s["records"], want, s.get("foreign_tracers", 0)))

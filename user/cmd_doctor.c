@@ -6,6 +6,7 @@
 #include <string.h>
 #include "common.h"
 #include "json.h"
+#include "full.h"
 #include "live.h"
 #include "snapshot.h"
 
@@ -117,6 +118,11 @@ int cmd_doctor(int argc, char **argv)
 		st = plan;
 	}
 	usable = nattached > 0;
+	const char *irte_table = l ? it_full_table_status(it_live_full(l)) : NULL;
+	if (!irte_table || !*irte_table)
+		irte_table = l ? "not read: the start-up IRTE table read belongs to the fentry/kprobe tier, "
+				 "which attached nothing on this kernel" :
+				 "not read: BPF programs not loaded";
 	/* the remapping mode from sysfs, /proc/interrupts chips and the kernel log */
 	memset(&snap, 0, sizeof(snap));
 	it_snapshot_read(&snap, "", IT_SNAP_INTERRUPTS | IT_SNAP_IR);
@@ -149,6 +155,7 @@ int cmd_doctor(int argc, char **argv)
 		jw_kbool(&j, "bpf_loop", f->bpf_loop);
 		jw_kbool(&j, "bpf_stats", f->bpf_stats_sysctl);
 		jw_obj_end(&j);
+		jw_kstr(&j, "irte_table", irte_table);
 		jw_key(&j, "ir");
 		jw_obj_begin(&j);
 		jw_kstr(&j, "mode", it_ir_mode_str(ir.mode));
@@ -197,6 +204,7 @@ int cmd_doctor(int argc, char **argv)
 		printf("  %-12s %s: %s\n", "kprobes", f->kprobes ? "yes" : "no", f->kprobe_reason);
 		printf("  %-12s %s\n", "uprobes", f->uprobes ? "yes" : "no");
 		printf("  %-12s %s\n", "bpf_loop", f->bpf_loop ? "yes" : "no (VMM routing tables not decoded)");
+		printf("  %-12s %s\n", "IRTE table", irte_table);
 		printf("  %-12s %s [%s]\n", "remapping", ir.text[0] ? ir.text : it_ir_mode_str(ir.mode), ir.evidence);
 		printf("\n  %-14s %-11s %s\n", "HOP", "TIER", "HOOKS ATTACHED");
 		for (size_t h = 0; h < sizeof(hops) / sizeof(hops[0]); h++) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -131,27 +132,55 @@ bool it_tracepoint_exists(const struct it_features *f, const char *cat_name)
 	return path_exists(p);
 }
 
-bool it_ksym_exists(const char *name)
+/* /proc/kallsyms, read once: the full tier asks about dozens of symbols. */
+static const char *kallsyms_text(void)
 {
-	FILE *fp = fopen("/proc/kallsyms", "r");
-	char line[512];
-	size_t n = strlen(name);
-	bool found = false;
+	static char *text;
+	static bool tried;
+	size_t len = 0, cap = 0;
+	FILE *fp;
 
+	if (tried)
+		return text;
+	tried = true;
+	fp = fopen("/proc/kallsyms", "r");
 	if (!fp)
-		return false;
-	while (!found && fgets(line, sizeof(line), fp)) {
-		char *sym = strchr(line, ' ');
-		if (!sym || !(sym = strchr(sym + 1, ' ')))
-			continue;
-		sym++;
-		if (strncmp(sym, name, n))
-			continue;
-		char c = sym[n];
-		found = c == '\n' || c == '\t' || c == '.';
+		return NULL;
+	for (;;) {
+		if (len + 65536 + 1 > cap) {
+			size_t nc = cap ? cap * 2 : 1 << 22;
+			char *n = realloc(text, nc);
+			if (!n)
+				break;
+			text = n;
+			cap = nc;
+		}
+		size_t r = fread(text + len, 1, cap - len - 1, fp);
+		if (!r)
+			break;
+		len += r;
 	}
 	fclose(fp);
-	return found;
+	if (text)
+		text[len] = 0;
+	return text;
+}
+
+bool it_ksym_exists(const char *name)
+{
+	const char *t = kallsyms_text(), *p;
+	size_t n = strlen(name);
+
+	if (!t || !n)
+		return false;
+	/* lines are "addr type name[\t[module]]": the name follows a space and
+	 * ends the line, meets a tab, or goes on with a .isra/.constprop suffix */
+	for (p = t; (p = strstr(p, name)); p += n) {
+		char c = p[n];
+		if (p > t && p[-1] == ' ' && (c == '\n' || c == '\t' || c == '.' || c == 0))
+			return true;
+	}
+	return false;
 }
 
 /* Can an fentry program load and attach on this kernel? */

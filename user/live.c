@@ -186,6 +186,7 @@ int it_live_open(struct it_live **out, const struct it_live_opts *o, char *err, 
 			.events_fd = bpf_map__fd(l->skel->maps.events),
 			.counters_fd = bpf_map__fd(l->skel->maps.counters),
 			.cur_irq_fd = bpf_map__fd(l->skel->maps.cur_irq),
+			.agg_counts_fd = bpf_map__fd(l->skel->maps.agg_counts),
 			.full = o->full,
 			.pid = o->pid,
 		};
@@ -511,4 +512,9 @@ int it_live_read_agg(struct it_live *l, struct it_agg_frame *f)
 	if (r)
 		it_agg_free(f);
 	return r;
+}
+
+struct it_full *it_live_full(const struct it_live *l)
+{
+	return l->full;
 }

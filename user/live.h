@@ -44,6 +44,8 @@ const struct it_features *it_live_features(const struct it_live *l);
 /* Number of hooks attached. */
 size_t it_live_nattached(const struct it_live *l);
 void it_live_close(struct it_live *l);
+/* The fentry/kprobe tier's state (NULL when it attached nothing). */
+struct it_full *it_live_full(const struct it_live *l);
 /* Read the in-kernel aggregates (summed over CPUs) into f (it_agg_free it). */
 int it_live_read_agg(struct it_live *l, struct it_agg_frame *f);
 

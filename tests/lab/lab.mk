@@ -6,6 +6,7 @@
 #   make lab                 every configuration (intel/amd x 6.12/6.1)
 #   make lab LAB="intel-6.12 amd-6.12"
 #   make lab-build           the static guest binaries only
+#   make lab-examples        copy the 6.12 runs' recordings into examples/
 #   make core-check          CO-RE relocations of the BPF objects against the
 #                            BTF of the lab kernels and of the running kernel
 #
@@ -49,3 +50,16 @@ lab: lab-build
 
 core-check: $(LAB_OUT)/core_check $(OUTPUT)/full.bpf.o $(OUTPUT)/irqtrail.bpf.o
 	$(Q)LAB_CACHE=$(LAB_CACHE) bash tests/lab/core-check.sh $(LAB_OUT)/core_check $(OUTPUT)/full.bpf.o $(OUTPUT)/irqtrail.bpf.o
+
+# Copy the recordings of the last 6.12 lab runs into examples/ (small trace
+# files with real IRTE traffic for replay, the dashboard and the rules).
+.PHONY: lab-examples
+lab-examples:
+	$(Q)for v in intel amd; do \
+		f=$(LAB_OUT)/runs/$$v-6.12/out/lab.itr; \
+		[ -s $$f ] || { echo "no $$f: run 'make lab' first" >&2; exit 1; }; \
+		cp $$f examples/lab-$$v-6.12.itr; echo "  CP       examples/lab-$$v-6.12.itr"; \
+	done
+
+# The CO-RE check is part of `make check` (root: it loads programs).
+CHECK_ROOT_TARGETS += core-check

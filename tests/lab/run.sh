@@ -5,7 +5,8 @@
 #   env:   LAB_OUT    directory holding the static irqtrail, labdev, labkvm
 #          LAB_CACHE  download cache (default /var/cache/irqtrail-lab)
 #          LAB_RUNS   where each run's serial log and results go (default LAB_OUT/runs)
-#          LAB_TIMEOUT per-boot limit in seconds (default 420)
+#          LAB_TIMEOUT per-boot limit in seconds (default 330 for 6.12, 200 for 6.1:
+#                     about 1.5 times a run with two configurations at once)
 #          LAB_JOBS   configurations run at once (default: host CPUs)
 # For each configuration: fetch the Debian kernel (cached), pack an
 # initramfs, boot it under TCG with the emulated IOMMU, edu and e1000e,
@@ -17,7 +18,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 : "${LAB_OUT:?LAB_OUT must point at the lab binaries (make lab-build)}"
 LAB_CACHE=${LAB_CACHE:-/var/cache/irqtrail-lab}
 LAB_RUNS=${LAB_RUNS:-$LAB_OUT/runs}
-LAB_TIMEOUT=${LAB_TIMEOUT:-420}
+LAB_TIMEOUT=${LAB_TIMEOUT:-}
 export IRQTRAIL_LAB_CACHE=$LAB_CACHE
 [ $# -gt 0 ] || set -- intel-6.12 amd-6.12 intel-6.1 amd-6.1
 T0=$(date +%s)
@@ -43,7 +44,8 @@ boot() { # kdir initrd log vendor
 	intel) dev="-device intel-iommu,intremap=on,caching-mode=on"; args="intel_iommu=on" ;;
 	amd) dev="-device amd-iommu,intremap=on"; args="amd_iommu=on" ;;
 	esac
-	timeout "$LAB_TIMEOUT" qemu-system-x86_64 \
+	local limit=${LAB_TIMEOUT:-$([ "${kdir##*kernel-6.1.}" != "$kdir" ] && echo 200 || echo 330)}
+	timeout "$limit" qemu-system-x86_64 \
 		-machine q35,accel=tcg -cpu max -smp 2 -m 1G $dev \
 		-device edu -device e1000e,netdev=n0 -netdev user,id=n0,restrict=on \
 		-kernel "$(ls "$kdir"/boot/vmlinuz-*)" -initrd "$initrd" \
