@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "decode.h"
+#include "full_events.h"
 #include "hist.h"
 #include "model.h"
 
@@ -31,6 +32,7 @@ struct m_irq {
 	int cpu, vector, apicid;
 	const char *cpu_src;
 	uint64_t snapshot_total;
+	long irte_index;	/* from the message written to the device, -1 unknown */
 	/* event-based handler stats (used when no aggregate covers this irq) */
 	uint64_t ev_count;
 	struct it_hist ev_hist;
@@ -107,8 +109,19 @@ struct m_inj {
 	bool in_agg;
 };
 
+/* An IRTE as the fentry/kprobe tier saw it (table read or store).  Each is
+ * allocated on its own so routes can point at it for the model's life. */
+struct m_irte {
+	uint8_t vendor;
+	uint16_t unit, devid, segment;
+	uint32_t index;
+	struct it_snap_irte e;
+};
+
 struct it_model {
 	const struct it_snapshot *snap;
+	struct m_irte **irtes;
+	size_t nirtes;
 	bool blind_irte, blind_vfio, blind_domain;
 	struct m_irq *irqs;
 	size_t nirqs, capirqs;
@@ -202,6 +215,7 @@ static struct m_irq *irq_get(struct it_model *m, int irq)
 	q->cpu = q->vector = q->apicid = -1;
 	q->cpu_src = "unknown";
 	q->kind = "other";
+	q->irte_index = -1;
 	return q;
 }
 
@@ -291,6 +305,9 @@ void it_model_free(struct it_model *m)
 		vm_free(&m->vms[i]);
 	free(m->vms);
 	free(m->inj);
+	for (size_t i = 0; i < m->nirtes; i++)
+		free(m->irtes[i]);
+	free(m->irtes);
 	for (size_t i = 0; i < m->nstaged; i++)
 		free(m->staged[i].e);
 	free(m->staged);
@@ -698,6 +715,115 @@ static void on_vector(struct it_model *m, const struct it_vector *e)
 	}
 }
 
+static struct m_irte *irte_get(struct it_model *m, const struct it_irte *e)
+{
+	for (size_t i = 0; i < m->nirtes; i++) {
+		struct m_irte *x = m->irtes[i];
+		if (x->vendor == e->vendor && x->unit == e->unit && x->devid == e->devid &&
+		    x->segment == e->segment && x->index == e->index)
+			return x;
+	}
+	struct m_irte **n = realloc(m->irtes, (m->nirtes + 1) * sizeof(*n));
+	if (!n)
+		return NULL;
+	m->irtes = n;
+	struct m_irte *x = calloc(1, sizeof(*x));
+	if (!x)
+		return NULL;
+	x->vendor = e->vendor;
+	x->unit = e->unit;
+	x->devid = e->devid;
+	x->segment = e->segment;
+	x->index = e->index;
+	m->irtes[m->nirtes++] = x;
+	return x;
+}
+
+static struct m_irq *irq_of_irte(struct it_model *m, const struct m_irte *x)
+{
+	for (size_t i = 0; i < m->nirqs; i++) {
+		struct m_irq *q = &m->irqs[i];
+		if (!q->active || q->irte_index != (long)x->index)
+			continue;
+		/* AMD tables are per device: the requester id must match */
+		if (x->vendor != IT_IRTE_INTEL && q->bdf[0]) {
+			unsigned int bus, dev, fn;
+			if (sscanf(q->bdf + 5, "%x:%x.%x", &bus, &dev, &fn) == 3 &&
+			    x->devid != ((bus << 8) | (dev << 3) | fn))
+				continue;
+		}
+		return q;
+	}
+	return NULL;
+}
+
+static void on_irte(struct it_model *m, const struct it_irte *e)
+{
+	struct m_irte *x = irte_get(m, e);
+	struct it_irte_fields f, o;
+	struct m_irq *q;
+
+	if (!x)
+		return;
+	int x2apic = (e->flags & IT_IRTE_F_MODE_KNOWN) ? !!(e->flags & IT_IRTE_F_X2APIC) : -1;
+	if (e->vendor == IT_IRTE_INTEL) {
+		it_irte_intel_decode(e->new_lo, e->new_hi, x2apic, &f);
+		it_irte_intel_decode(e->old_lo, e->old_hi, x2apic, &o);
+	} else {
+		it_irte_amd_decode(e->new_lo, e->new_hi, e->vendor == IT_IRTE_AMD_GA, &f);
+		it_irte_amd_decode(e->old_lo, e->old_hi, e->vendor == IT_IRTE_AMD_GA, &o);
+	}
+	struct it_snap_irte *d = &x->e;
+	memset(d, 0, sizeof(*d));
+	d->fmt = e->vendor == IT_IRTE_INTEL ? IT_IRTE_FMT_INTEL :
+		 e->vendor == IT_IRTE_AMD_GA ? IT_IRTE_FMT_AMD128 : IT_IRTE_FMT_AMD32;
+	snprintf(d->iommu, sizeof(d->iommu), "%.*s", (int)strnlen(e->iommu, sizeof(e->iommu)), e->iommu);
+	d->index = e->index;
+	d->sid = f.sid;
+	d->present = f.present;
+	d->posted = f.posted;
+	d->fpd = f.fpd;
+	d->vector = f.vector;
+	d->dest_id = f.dest_known ? f.dest_apic : f.dest;
+	d->dst_mode = f.logical;
+	d->redir_hint = f.redir_hint;
+	d->trigger_mode = f.level;
+	d->delivery_mode = f.delivery;
+	d->svt = f.svt;
+	d->sq = f.sq;
+	d->pda = f.pda;
+	d->urgent = f.urgent;
+	d->ga_tag = f.ga_tag;
+	d->raw_lo = e->new_lo;
+	d->raw_hi = e->new_hi;
+	q = irq_of_irte(m, x);
+	if (e->h.type == IT_EV_IRTE_WRITE && (e->flags & IT_IRTE_F_OLD) &&
+	    (o.vector != f.vector || o.dest_apic != f.dest_apic || o.present != f.present || o.posted != f.posted))
+		change_add(m, q ? &q->ch : NULL, e->h.ts, e->h.pid, "IRTE %s[%u]: %s dest %u vector %#x -> %s dest %u vector %#x",
+			   d->iommu, e->index, o.present ? (o.posted ? "posted" : "remapped") : "absent", o.dest_apic,
+			   o.vector, f.present ? (f.posted ? "posted" : "remapped") : "absent", f.dest_apic, f.vector);
+}
+
+/* The message the kernel wrote to the device: BDF, entry, and the IRTE
+ * index it selects (Intel remappable handle; AMD: the data is the index). */
+static void on_msi_write(struct it_model *m, const struct it_msi_msg *e)
+{
+	struct m_irq *q = irq_get(m, (int)e->irq);
+	struct it_msi_decoded d;
+
+	if (!q)
+		return;
+	if ((e->flags & IT_MSI_F_BDF) && !q->bdf[0])
+		snprintf(q->bdf, sizeof(q->bdf), "%04x:%02x:%02x.%x", e->segment, e->bus, e->devfn >> 3, e->devfn & 7);
+	if ((e->flags & IT_MSI_F_INDEX) && q->entry < 0)
+		q->entry = (int)e->msi_index;
+	it_msi_decode(((uint64_t)e->address_hi << 32) | e->address_lo, e->data, &d);
+	if (d.remappable)
+		q->irte_index = d.irte_handle + (d.shv ? d.subhandle : 0);
+	else if (m->snap && m->snap->ir.mode == IT_IR_AMD)
+		q->irte_index = e->data & 0xffff;
+}
+
 void it_model_event(struct it_model *m, const struct it_hdr *h)
 {
 	m->st.events++;
@@ -789,6 +915,13 @@ void it_model_event(struct it_model *m, const struct it_hdr *h)
 		m->st.lost += e->lost;
 		break;
 	}
+	case IT_EV_IRTE_WRITE:
+	case IT_EV_IRTE_SNAP:
+		on_irte(m, (const void *)h);
+		break;
+	case IT_EV_MSI_WRITE:
+		on_msi_write(m, (const void *)h);
+		break;
 	case IT_EV_PROC: {
 		const struct it_proc *e = (const void *)h;
 		struct m_vm *v = vm_get(m, (int)e->proc_pid);
@@ -925,6 +1058,9 @@ static void route_from_irq(struct it_model *m, const struct m_irq *q, struct it_
 		r->lat_max = q->ev_max;
 	}
 	r->changes = q->ch;
+	for (size_t i = 0; q->irte_index >= 0 && i < m->nirtes; i++)
+		if (irq_of_irte(m, m->irtes[i]) == q)
+			r->irte = &m->irtes[i]->e;
 	/* owner: a VM holding the device through VFIO, else the host driver */
 	snprintf(r->owner_name, sizeof(r->owner_name), "host");
 	if (m->snap && q->bdf[0]) {

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "full_events.h"
 #include "hooks.h"
 
 struct it_full_opts {
@@ -67,31 +68,7 @@ struct it_ksym_pick {
 };
 int it_ksym_resolve(const char *kallsyms_text, const char *sym, const char *anchor, struct it_ksym_pick *out);
 
-/*
- * IRTE decoding (pure; defined in src/full_events.c with the JSON of the
- * tier's events).  Intel: VT-d 128-bit remapped or posted format; x2apic is
- * 1 or 0 when the table's mode is known (dest_apic then holds the APIC id),
- * -1 when not.  AMD: 128-bit GA format (ga) or the 32-bit format.
- */
-struct it_irte_fields {
-	bool present, fpd, posted;
-	bool logical;		/* destination mode */
-	bool redir_hint;	/* Intel */
-	bool level;		/* Intel: trigger mode */
-	bool urgent;		/* Intel posted */
-	bool rq_eoi;		/* AMD */
-	bool is_run, ga_log_intr;	/* AMD guest mode */
-	bool dest_known;	/* dest_apic is meaningful */
-	uint8_t delivery;	/* 0 fixed, 1 lowest, ... */
-	uint8_t vector;
-	uint8_t sq, svt;	/* Intel source-id qualifier / validation type */
-	uint16_t sid;		/* Intel source id (requester id) */
-	uint32_t dest;		/* destination field as stored */
-	uint32_t dest_apic;	/* the APIC id it designates (logical mode: the logical destination) */
-	uint32_t ga_tag;	/* AMD */
-	uint64_t pda;		/* Intel posted descriptor / AMD vAPIC page address */
-};
-void it_irte_intel_decode(uint64_t low, uint64_t high, int x2apic, struct it_irte_fields *f);
-void it_irte_amd_decode(uint64_t low, uint64_t high, bool ga, struct it_irte_fields *f);
+/* IRTE decoding: src/full_events.h */
+
 
 #endif

@@ -68,11 +68,26 @@ void it_route_json(struct it_json *j, const struct it_route *r)
 	opt_int(j, "apicid", r->apicid);
 	jw_key(j, "irte");
 	if (r->irte) {
+		const struct it_snap_irte *e = r->irte;
+
 		jw_obj_begin(j);
-		jw_ku64(j, "index", r->irte->index);
-		jw_ku64(j, "dest", r->irte->dest_id);
-		jw_ku64(j, "vector", r->irte->vector);
-		jw_kbool(j, "posted", r->irte->posted);
+		jw_kstr(j, "iommu", e->iommu);
+		jw_ku64(j, "index", e->index);
+		jw_kbool(j, "present", e->present);
+		jw_kstr(j, "mode", e->posted ? "posted" : "remapped");
+		jw_ku64(j, "dest", e->dest_id);
+		jw_ku64(j, "vector", e->vector);
+		jw_kstr(j, "dest_mode", e->dst_mode ? "logical" : "physical");
+		jw_ku64(j, "delivery", e->delivery_mode);
+		jw_kstr(j, "trigger", e->trigger_mode ? "level" : "edge");
+		if (e->fmt == IT_IRTE_FMT_INTEL) {
+			jw_ku64(j, "sid", e->sid);
+			jw_ku64(j, "sq", e->sq);
+			jw_ku64(j, "svt", e->svt);
+			jw_kbool(j, "fpd", e->fpd);
+		}
+		if (e->posted)
+			jw_ku64(j, "pda", e->pda);
 		jw_obj_end(j);
 	} else {
 		jw_null(j);
