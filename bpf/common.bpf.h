@@ -9,6 +9,13 @@
 #include <bpf/bpf_core_read.h>
 #include "events.h"
 
+/*
+ * What a tracepoint program returns: non-zero lets the kernel go on to the
+ * tracepoint's other consumers (perf, ftrace triggers); 0 would silently
+ * hide the event from them while irqtrail runs.
+ */
+#define IT_TP_PASS 1
+
 /* Set by the loader in .rodata before load. */
 const volatile bool cfg_full = false;		/* stream every data-plane event */
 const volatile __u32 cfg_tgid = 0;		/* only this VMM's process-context events */

@@ -75,7 +75,7 @@ int tp_irq_handler_entry(struct trace_event_raw_irq_handler_entry *ctx)
 	__u32 irq = ctx->irq;
 
 	if (!c)
-		return 0;
+		return IT_TP_PASS;
 	c->ts = now;
 	c->irq = irq;
 	c->active = 1;
@@ -87,7 +87,7 @@ int tp_irq_handler_entry(struct trace_event_raw_irq_handler_entry *ctx)
 		emit_irq_name(ctx, IT_EV_IRQ_NAME, now);
 	if (cfg_full)
 		emit_irq_name(ctx, IT_EV_IRQ_ENTRY, now);
-	return 0;
+	return IT_TP_PASS;
 }
 
 SEC("tracepoint/irq/irq_handler_exit")
@@ -99,7 +99,7 @@ int tp_irq_handler_exit(struct trace_event_raw_irq_handler_exit *ctx)
 	struct it_irq_stat *st;
 
 	if (!c)
-		return 0;
+		return IT_TP_PASS;
 	if (c->active && c->irq == (__s32)irq)
 		d = now - c->ts;
 	c->active = 0;
@@ -120,14 +120,14 @@ int tp_irq_handler_exit(struct trace_event_raw_irq_handler_exit *ctx)
 		struct it_irq_exit *e = ev_reserve(sizeof(*e));
 
 		if (!e)
-			return 0;
+			return IT_TP_PASS;
 		ev_hdr(&e->h, IT_EV_IRQ_EXIT, sizeof(*e), IT_F_DATAPLANE | IT_F_IN_HARDIRQ, now);
 		e->irq = irq;
 		e->ret = ctx->ret;
 		e->duration = d;
 		ev_submit(e, true);
 	}
-	return 0;
+	return IT_TP_PASS;
 }
 
 /* ---- irq_vectors ---- */
@@ -149,14 +149,14 @@ int tp_vector_update(struct trace_event_raw_vector_mod *ctx)
 	struct it_vector *e = vec_begin(IT_EV_VECTOR_UPDATE);
 
 	if (!e)
-		return 0;
+		return IT_TP_PASS;
 	e->irq = ctx->irq;
 	e->vector = ctx->vector;
 	e->cpu = ctx->cpu;
 	e->prev_vector = ctx->prev_vector;
 	e->prev_cpu = ctx->prev_cpu;
 	ev_submit(e, false);
-	return 0;
+	return IT_TP_PASS;
 }
 
 SEC("tracepoint/irq_vectors/vector_clear")
@@ -165,14 +165,14 @@ int tp_vector_clear(struct trace_event_raw_vector_mod *ctx)
 	struct it_vector *e = vec_begin(IT_EV_VECTOR_CLEAR);
 
 	if (!e)
-		return 0;
+		return IT_TP_PASS;
 	e->irq = ctx->irq;
 	e->vector = ctx->vector;
 	e->cpu = ctx->cpu;
 	e->prev_vector = ctx->prev_vector;
 	e->prev_cpu = ctx->prev_cpu;
 	ev_submit(e, false);
-	return 0;
+	return IT_TP_PASS;
 }
 
 SEC("tracepoint/irq_vectors/vector_config")
@@ -181,13 +181,13 @@ int tp_vector_config(struct trace_event_raw_vector_config *ctx)
 	struct it_vector *e = vec_begin(IT_EV_VECTOR_CONFIG);
 
 	if (!e)
-		return 0;
+		return IT_TP_PASS;
 	e->irq = ctx->irq;
 	e->vector = ctx->vector;
 	e->cpu = ctx->cpu;
 	e->apicdest = ctx->apicdest;
 	ev_submit(e, false);
-	return 0;
+	return IT_TP_PASS;
 }
 
 SEC("tracepoint/irq_vectors/vector_alloc")
@@ -196,13 +196,13 @@ int tp_vector_alloc(struct trace_event_raw_vector_alloc *ctx)
 	struct it_vector *e = vec_begin(IT_EV_VECTOR_ALLOC);
 
 	if (!e)
-		return 0;
+		return IT_TP_PASS;
 	e->irq = ctx->irq;
 	e->vector = ctx->vector;
 	e->reserved = ctx->reserved;
 	e->ret = ctx->ret;
 	ev_submit(e, false);
-	return 0;
+	return IT_TP_PASS;
 }
 
 SEC("tracepoint/irq_vectors/vector_alloc_managed")
@@ -211,13 +211,13 @@ int tp_vector_alloc_managed(struct trace_event_raw_vector_alloc_managed *ctx)
 	struct it_vector *e = vec_begin(IT_EV_VECTOR_ALLOC_MANAGED);
 
 	if (!e)
-		return 0;
+		return IT_TP_PASS;
 	e->irq = ctx->irq;
 	e->vector = ctx->vector;
 	e->ret = ctx->ret;
 	e->is_managed = 1;
 	ev_submit(e, false);
-	return 0;
+	return IT_TP_PASS;
 }
 
 static __always_inline int vec_reserve(struct trace_event_raw_vector_reserve *ctx, __u8 type)
@@ -225,12 +225,12 @@ static __always_inline int vec_reserve(struct trace_event_raw_vector_reserve *ct
 	struct it_vector *e = vec_begin(type);
 
 	if (!e)
-		return 0;
+		return IT_TP_PASS;
 	e->irq = ctx->irq;
 	e->ret = ctx->ret;
 	e->is_managed = type == IT_EV_VECTOR_RESERVE_MANAGED;
 	ev_submit(e, false);
-	return 0;
+	return IT_TP_PASS;
 }
 
 SEC("tracepoint/irq_vectors/vector_reserve")
@@ -250,13 +250,13 @@ static __always_inline int vec_activate(struct trace_event_raw_vector_activate *
 	struct it_vector *e = vec_begin(type);
 
 	if (!e)
-		return 0;
+		return IT_TP_PASS;
 	e->irq = ctx->irq;
 	e->is_managed = ctx->is_managed;
 	e->can_reserve = ctx->can_reserve;
 	e->reserved = ctx->reserve;
 	ev_submit(e, false);
-	return 0;
+	return IT_TP_PASS;
 }
 
 SEC("tracepoint/irq_vectors/vector_activate")
@@ -277,12 +277,12 @@ int tp_vector_setup(struct trace_event_raw_vector_setup *ctx)
 	struct it_vector *e = vec_begin(IT_EV_VECTOR_SETUP);
 
 	if (!e)
-		return 0;
+		return IT_TP_PASS;
 	e->irq = ctx->irq;
 	e->is_legacy = ctx->is_legacy;
 	e->ret = ctx->ret;
 	ev_submit(e, false);
-	return 0;
+	return IT_TP_PASS;
 }
 
 SEC("tracepoint/irq_vectors/vector_teardown")
@@ -291,12 +291,12 @@ int tp_vector_teardown(struct trace_event_raw_vector_teardown *ctx)
 	struct it_vector *e = vec_begin(IT_EV_VECTOR_TEARDOWN);
 
 	if (!e)
-		return 0;
+		return IT_TP_PASS;
 	e->irq = ctx->irq;
 	e->is_managed = ctx->is_managed;
 	e->reserved = ctx->has_reserved;
 	ev_submit(e, false);
-	return 0;
+	return IT_TP_PASS;
 }
 
 SEC("tracepoint/irq_vectors/vector_free_moved")
@@ -305,13 +305,13 @@ int tp_vector_free_moved(struct trace_event_raw_vector_free_moved *ctx)
 	struct it_vector *e = vec_begin(IT_EV_VECTOR_FREE_MOVED);
 
 	if (!e)
-		return 0;
+		return IT_TP_PASS;
 	e->irq = ctx->irq;
 	e->cpu = ctx->cpu;
 	e->vector = ctx->vector;
 	e->is_managed = ctx->is_managed;
 	ev_submit(e, false);
-	return 0;
+	return IT_TP_PASS;
 }
 
 /* ---- irq_matrix ---- */
@@ -321,7 +321,7 @@ static __always_inline int matrix_ev(struct trace_event_raw_irq_matrix_cpu *ctx,
 	struct it_matrix *e = ev_reserve(sizeof(*e));
 
 	if (!e)
-		return 0;
+		return IT_TP_PASS;
 	ev_hdr(&e->h, type, sizeof(*e), 0, bpf_ktime_get_ns());
 	e->bit = ctx->bit;
 	e->cpu = ctx->cpu;
@@ -335,7 +335,7 @@ static __always_inline int matrix_ev(struct trace_event_raw_irq_matrix_cpu *ctx,
 	e->online = ctx->online;
 	e->pad[0] = e->pad[1] = e->pad[2] = 0;
 	ev_submit(e, false);
-	return 0;
+	return IT_TP_PASS;
 }
 
 SEC("tracepoint/irq_matrix/irq_matrix_alloc")

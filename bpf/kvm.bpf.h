@@ -112,7 +112,7 @@ int tp_kvm_msi_set_irq(struct trace_event_raw_kvm_msi_set_irq *ctx)
 	__u32 pid;
 
 	if (!kvm_ctx(&c, &pid))
-		return 0;
+		return IT_TP_PASS;
 	cnt_add(IT_CNT_KVM_MSI, 1);
 	k.address = ctx->address;
 	k.data = (__u32)ctx->data;
@@ -145,7 +145,7 @@ int tp_kvm_msi_set_irq(struct trace_event_raw_kvm_msi_set_irq *ctx)
 		struct it_kvm_msi *e = ev_reserve(sizeof(*e));
 
 		if (!e)
-			return 0;
+			return IT_TP_PASS;
 		ev_hdr(&e->h, IT_EV_KVM_MSI, sizeof(*e),
 		       IT_F_DATAPLANE | (c ? IT_F_IN_HARDIRQ : 0), now);
 		e->address = ctx->address;
@@ -155,7 +155,7 @@ int tp_kvm_msi_set_irq(struct trace_event_raw_kvm_msi_set_irq *ctx)
 		e->since_irq = hop;
 		ev_submit(e, true);
 	}
-	return 0;
+	return IT_TP_PASS;
 }
 
 static __always_inline int set_irq_ev(__u8 type, __u32 gsi, __s32 level, __s32 src)
@@ -166,21 +166,21 @@ static __always_inline int set_irq_ev(__u8 type, __u32 gsi, __s32 level, __s32 s
 	struct it_kvm_set_irq *e;
 
 	if (!kvm_ctx(&c, &pid))
-		return 0;
+		return IT_TP_PASS;
 	if (!cfg_full) {
 		agg_count_fast(type, pid, gsi, level, now);
-		return 0;
+		return IT_TP_PASS;
 	}
 	e = ev_reserve(sizeof(*e));
 	if (!e)
-		return 0;
+		return IT_TP_PASS;
 	ev_hdr(&e->h, type, sizeof(*e), IT_F_DATAPLANE | (c ? IT_F_IN_HARDIRQ : 0), now);
 	e->gsi = gsi;
 	e->level = level;
 	e->irq_source_id = src;
 	e->pad = 0;
 	ev_submit(e, true);
-	return 0;
+	return IT_TP_PASS;
 }
 
 SEC("tracepoint/kvm/kvm_set_irq")
@@ -201,10 +201,10 @@ int tp_kvm_pi_irte_update(struct trace_event_raw_kvm_pi_irte_update *ctx)
 	struct it_kvm_pi_irte *e;
 
 	if (tgid_filtered())
-		return 0;
+		return IT_TP_PASS;
 	e = ev_reserve(sizeof(*e));
 	if (!e)
-		return 0;
+		return IT_TP_PASS;
 	__builtin_memset(e, 0, sizeof(*e));
 	ev_hdr(&e->h, IT_EV_KVM_PI_IRTE, sizeof(*e), 0, bpf_ktime_get_ns());
 	e->host_irq = ctx->host_irq;
@@ -216,7 +216,7 @@ int tp_kvm_pi_irte_update(struct trace_event_raw_kvm_pi_irte_update *ctx)
 		e->pi_desc_addr = BPF_CORE_READ((struct trace_event_raw_kvm_pi_irte_update___old *)ctx,
 						pi_desc_addr);
 	ev_submit(e, false);
-	return 0;
+	return IT_TP_PASS;
 }
 
 static __always_inline int apic_ev(__u8 type, __u32 apicid, __u32 vector, __u16 dm, __u16 tm,
@@ -228,14 +228,14 @@ static __always_inline int apic_ev(__u8 type, __u32 apicid, __u32 vector, __u16 
 	struct it_kvm_apic *e;
 
 	if (!kvm_ctx(&c, &pid))
-		return 0;
+		return IT_TP_PASS;
 	if (!cfg_full) {
 		agg_count_fast(type, pid, apicid, vector, now);
-		return 0;
+		return IT_TP_PASS;
 	}
 	e = ev_reserve(sizeof(*e));
 	if (!e)
-		return 0;
+		return IT_TP_PASS;
 	ev_hdr(&e->h, type, sizeof(*e), IT_F_DATAPLANE | (c ? IT_F_IN_HARDIRQ : 0), now);
 	e->apicid = apicid;
 	e->vector = vector;
@@ -245,7 +245,7 @@ static __always_inline int apic_ev(__u8 type, __u32 apicid, __u32 vector, __u16 
 	e->reinjected = reinj;
 	e->pad[0] = e->pad[1] = 0;
 	ev_submit(e, true);
-	return 0;
+	return IT_TP_PASS;
 }
 
 /* The hop injection -> APIC accept, charged to the injection's stats. */
@@ -328,13 +328,13 @@ int tp_kvm_hypercall(struct trace_event_raw_kvm_hypercall *ctx)
 	struct it_hypercall *e = hc_begin(IT_EV_HC_KVM, ctx->nr, &now);
 
 	if (!e)
-		return 0;
+		return IT_TP_PASS;
 	e->args[0] = ctx->a0;
 	e->args[1] = ctx->a1;
 	e->args[2] = ctx->a2;
 	e->args[3] = ctx->a3;
 	ev_submit(e, true);
-	return 0;
+	return IT_TP_PASS;
 }
 
 SEC("tracepoint/kvm/kvm_hv_hypercall")
@@ -344,7 +344,7 @@ int tp_kvm_hv_hypercall(struct trace_event_raw_kvm_hv_hypercall *ctx)
 	struct it_hypercall *e = hc_begin(IT_EV_HC_HV, ctx->code, &now);
 
 	if (!e)
-		return 0;
+		return IT_TP_PASS;
 	e->args[0] = ctx->ingpa;
 	e->args[1] = ctx->outgpa;
 	e->rep_cnt = ctx->rep_cnt;
@@ -353,7 +353,7 @@ int tp_kvm_hv_hypercall(struct trace_event_raw_kvm_hv_hypercall *ctx)
 	if (bpf_core_field_exists(((struct trace_event_raw_kvm_hv_hypercall___new *)0)->var_cnt))
 		e->var_cnt = BPF_CORE_READ((struct trace_event_raw_kvm_hv_hypercall___new *)ctx, var_cnt);
 	ev_submit(e, true);
-	return 0;
+	return IT_TP_PASS;
 }
 
 SEC("tracepoint/kvm/kvm_hv_hypercall_done")
@@ -363,10 +363,10 @@ int tp_kvm_hv_hypercall_done(struct trace_event_raw_kvm_hv_hypercall_done *ctx)
 	struct it_hypercall *e = hc_begin(IT_EV_HC_HV_DONE, ctx->result, &now);
 
 	if (!e)
-		return 0;
+		return IT_TP_PASS;
 	e->ret = ctx->result;
 	ev_submit(e, true);
-	return 0;
+	return IT_TP_PASS;
 }
 
 SEC("tracepoint/kvm/kvm_xen_hypercall")
@@ -376,7 +376,7 @@ int tp_kvm_xen_hypercall(struct trace_event_raw_kvm_xen_hypercall *ctx)
 	struct it_hypercall *e = hc_begin(IT_EV_HC_XEN, ctx->nr, &now);
 
 	if (!e)
-		return 0;
+		return IT_TP_PASS;
 	e->args[0] = ctx->a0;
 	e->args[1] = ctx->a1;
 	e->args[2] = ctx->a2;
@@ -386,5 +386,5 @@ int tp_kvm_xen_hypercall(struct trace_event_raw_kvm_xen_hypercall *ctx)
 	if (bpf_core_field_exists(((struct trace_event_raw_kvm_xen_hypercall___new *)0)->cpl))
 		e->cpl = BPF_CORE_READ((struct trace_event_raw_kvm_xen_hypercall___new *)ctx, cpl);
 	ev_submit(e, true);
-	return 0;
+	return IT_TP_PASS;
 }

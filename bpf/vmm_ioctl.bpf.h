@@ -130,7 +130,7 @@ int tp_sys_enter_ioctl(struct it_sys_enter_ioctl *ctx)
 		if (!cfg_full) {
 			/* data plane: the injection itself is kvm_msi_set_irq */
 			cnt_add(IT_CNT_IOCTL, 1);
-			return 0;
+			return IT_TP_PASS;
 		}
 		break;
 	case IT_KVM_CREATE_VM:
@@ -141,17 +141,17 @@ int tp_sys_enter_ioctl(struct it_sys_enter_ioctl *ctx)
 	case IT_VFIO_DEVICE_SET_IRQS:
 		break;
 	default:
-		return 0;
+		return IT_TP_PASS;
 	}
 	if (tgid_filtered())
-		return 0;
+		return IT_TP_PASS;
 	tid = (__u32)bpf_get_current_pid_tgid();
 	if (cmd == IT_KVM_SIGNAL_MSI) {
 		__u32 zero = 0;
 		struct it_fast_ioctl *f = bpf_map_lookup_elem(&fast_ioctl, &zero);
 
 		if (!f)
-			return 0;
+			return IT_TP_PASS;
 		if (f->valid)	/* the previous one's exit never came here */
 			cnt_add(IT_CNT_IOCTL_MISSED, 1);
 		f->p.ts = bpf_ktime_get_ns();
@@ -160,7 +160,7 @@ int tp_sys_enter_ioctl(struct it_sys_enter_ioctl *ctx)
 		f->p.cmd = cmd;
 		f->tid = tid;
 		f->valid = 1;
-		return 0;
+		return IT_TP_PASS;
 	}
 	p.ts = bpf_ktime_get_ns();
 	p.arg = ctx->arg;
@@ -170,7 +170,7 @@ int tp_sys_enter_ioctl(struct it_sys_enter_ioctl *ctx)
 		__sync_fetch_and_add(&pending_n, 1);
 	else
 		bpf_map_update_elem(&pending_ioctl, &tid, &p, BPF_ANY);
-	return 0;
+	return IT_TP_PASS;
 }
 
 static __always_inline void ioc_common(struct it_ioctl_common *c, const struct it_pending_ioctl *p,
@@ -227,7 +227,7 @@ __noinline int it_emit_gsi_routing(void)
 	__u32 hdr[2] = {};
 
 	if (!d)
-		return 0;
+		return IT_TP_PASS;
 	d->nr = 0;
 	d->nr_table = 0;
 	d->nr_msi = 0;
@@ -244,7 +244,7 @@ __noinline int it_emit_gsi_routing(void)
 	/* the table record follows its entries: it commits them */
 	e = ev_reserve(sizeof(*e));
 	if (!e)
-		return 0;
+		return IT_TP_PASS;
 	ev_hdr(&e->h, IT_EV_IOCTL_GSI_ROUTING, sizeof(*e), 0, d->now);
 	ioc_common(&e->c, &d->p, d->ret, d->now);
 	e->nr = hdr[0];
@@ -252,7 +252,7 @@ __noinline int it_emit_gsi_routing(void)
 	e->nr_msi = d->nr_msi;
 	e->truncated = d->failed ? hdr[0] : hdr[0] - d->nr;
 	ev_submit(e, false);
-	return 0;
+	return IT_TP_PASS;
 }
 
 __noinline int it_emit_set_irqs(void)
@@ -266,13 +266,13 @@ __noinline int it_emit_set_irqs(void)
 	__u32 n;
 
 	if (!d)
-		return 0;
+		return IT_TP_PASS;
 	p = &d->p;
 	ret = d->ret;
 	now = d->now;
 	e = ev_reserve(sizeof(*e));
 	if (!e)
-		return 0;
+		return IT_TP_PASS;
 	__builtin_memset(e, 0, sizeof(*e));
 	ev_hdr(&e->h, IT_EV_IOCTL_SET_IRQS, sizeof(*e), 0, now);
 	ioc_common(&e->c, p, ret, now);
@@ -298,7 +298,7 @@ __noinline int it_emit_set_irqs(void)
 		}
 	}
 	ev_submit(e, false);
-	return 0;
+	return IT_TP_PASS;
 }
 
 __noinline int it_emit_irqfd(void)
@@ -308,10 +308,10 @@ __noinline int it_emit_irqfd(void)
 	__u32 u[4] = {};
 
 	if (!d)
-		return 0;
+		return IT_TP_PASS;
 	e = ev_reserve(sizeof(*e));
 	if (!e)
-		return 0;
+		return IT_TP_PASS;
 	ev_hdr(&e->h, IT_EV_IOCTL_IRQFD, sizeof(*e), 0, d->now);
 	ioc_common(&e->c, &d->p, d->ret, d->now);
 	if (bpf_probe_read_user(u, sizeof(u), (void *)d->p.arg))
@@ -321,7 +321,7 @@ __noinline int it_emit_irqfd(void)
 	e->flags = u[2];
 	e->resamplefd = u[3];
 	ev_submit(e, false);
-	return 0;
+	return IT_TP_PASS;
 }
 
 __noinline int it_emit_signal_msi(void)
@@ -331,10 +331,10 @@ __noinline int it_emit_signal_msi(void)
 	__u32 u[5] = {};
 
 	if (!d)
-		return 0;
+		return IT_TP_PASS;
 	e = ev_reserve(sizeof(*e));
 	if (!e)
-		return 0;
+		return IT_TP_PASS;
 	ev_hdr(&e->h, IT_EV_IOCTL_SIGNAL_MSI, sizeof(*e), IT_F_DATAPLANE, d->now);
 	ioc_common(&e->c, &d->p, d->ret, d->now);
 	if (bpf_probe_read_user(u, sizeof(u), (void *)d->p.arg))
@@ -346,7 +346,7 @@ __noinline int it_emit_signal_msi(void)
 	e->devid = u[4];
 	e->pad = 0;
 	ev_submit(e, true);
-	return 0;
+	return IT_TP_PASS;
 }
 
 __noinline int it_emit_get_device_fd(void)
@@ -355,10 +355,10 @@ __noinline int it_emit_get_device_fd(void)
 	struct it_ioctl_get_device_fd *e;
 
 	if (!d)
-		return 0;
+		return IT_TP_PASS;
 	e = ev_reserve(sizeof(*e));
 	if (!e)
-		return 0;
+		return IT_TP_PASS;
 	ev_hdr(&e->h, IT_EV_IOCTL_GET_DEVICE_FD, sizeof(*e), 0, d->now);
 	ioc_common(&e->c, &d->p, d->ret, d->now);
 	if (bpf_probe_read_user_str(e->name, sizeof(e->name), (void *)d->p.arg) < 0) {
@@ -366,7 +366,7 @@ __noinline int it_emit_get_device_fd(void)
 		cnt_add(IT_CNT_IOCTL_READ_FAIL, 1);
 	}
 	ev_submit(e, false);
-	return 0;
+	return IT_TP_PASS;
 }
 
 __noinline int it_emit_simple(void)
@@ -375,16 +375,16 @@ __noinline int it_emit_simple(void)
 	struct it_ioctl_simple *e;
 
 	if (!d)
-		return 0;
+		return IT_TP_PASS;
 	e = ev_reserve(sizeof(*e));
 	if (!e)
-		return 0;
+		return IT_TP_PASS;
 	ev_hdr(&e->h, d->p.cmd == IT_KVM_CREATE_VM ? IT_EV_IOCTL_CREATE_VM : IT_EV_IOCTL_CREATE_VCPU,
 	       sizeof(*e), 0, d->now);
 	ioc_common(&e->c, &d->p, d->ret, d->now);
 	e->arg = d->p.arg;
 	ev_submit(e, false);
-	return 0;
+	return IT_TP_PASS;
 }
 
 SEC("tracepoint/syscalls/sys_exit_ioctl")
@@ -400,7 +400,7 @@ int tp_sys_exit_ioctl(struct it_sys_exit_ioctl *ctx)
 		f->valid = 0;
 		d = done_get();
 		if (!d)
-			return 0;
+			return IT_TP_PASS;
 		d->p = f->p;
 		d->now = bpf_ktime_get_ns();
 		d->ret = ctx->ret;
@@ -408,13 +408,13 @@ int tp_sys_exit_ioctl(struct it_sys_exit_ioctl *ctx)
 		return it_emit_signal_msi();
 	}
 	if (!pending_n)
-		return 0;
+		return IT_TP_PASS;
 	pp = bpf_map_lookup_elem(&pending_ioctl, &tid);
 	if (!pp)
-		return 0;
+		return IT_TP_PASS;
 	d = done_get();
 	if (!d)
-		return 0;
+		return IT_TP_PASS;
 	d->p = *pp;
 	if (bpf_map_delete_elem(&pending_ioctl, &tid) == 0)
 		__sync_fetch_and_add(&pending_n, -1);
@@ -437,5 +437,5 @@ int tp_sys_exit_ioctl(struct it_sys_exit_ioctl *ctx)
 	case IT_KVM_CREATE_VCPU:
 		return it_emit_simple();
 	}
-	return 0;
+	return IT_TP_PASS;
 }

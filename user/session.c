@@ -118,6 +118,9 @@ static int open_live(struct it_session *s)
 	struct it_live_opts lo = {
 		.full = s->o.full,
 		.pid = s->o.pid,
+		/* aggregating sessions carry control-plane events only: a small
+		 * ring will do (the default 64 MiB is mapped twice) */
+		.ringbuf_bytes = s->o.full ? 0 : 4u << 20,
 		.cb = on_live_record,
 		.ctx = s,
 	};
