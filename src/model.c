@@ -455,8 +455,14 @@ static void on_gsi_commit(struct it_model *m, const struct it_ioctl_gsi_routing 
 		goto out;
 	}
 	/* the new table replaces the old one; MSI entries are what we track */
-	for (size_t i = 0; i < v->nroutes; i++)
+	bool *was = calloc(v->nroutes + 1, sizeof(bool));
+	if (!was)
+		goto out;
+	for (size_t i = 0; i < v->nroutes; i++) {
+		was[i] = v->routes[i].active;
 		v->routes[i].active = false;
+	}
+	size_t nold = v->nroutes;
 	for (size_t i = 0; s && i < s->n; i++) {
 		const struct it_ioctl_gsi_route *e = &s->e[i];
 		uint64_t addr = ((uint64_t)e->address_hi << 32) | e->address_lo;
@@ -482,8 +488,9 @@ static void on_gsi_commit(struct it_model *m, const struct it_ioctl_gsi_routing 
 				r->npast++;
 			r->past[r->npast - 1].address = r->address;
 			r->past[r->npast - 1].data = r->data;
-		} else if (!r->active && r->address == addr && r->data == e->data) {
-			/* unchanged entry of the new table */
+		} else if ((size_t)(r - v->routes) < nold && !was[r - v->routes]) {
+			/* a route removed by an earlier table comes back */
+			change_add(m, &r->ch, t->h.ts, t->h.pid, "gsi %u routed to %s", e->gsi, now);
 		}
 		r->type = e->type;
 		r->address = addr;
@@ -492,10 +499,10 @@ static void on_gsi_commit(struct it_model *m, const struct it_ioctl_gsi_routing 
 	}
 	for (size_t i = 0; i < v->nroutes; i++) {
 		struct m_route *r = &v->routes[i];
-		if (!r->active && r->ch.n && !strstr(r->ch.c[(r->ch.start + r->ch.n - 1) % IT_ROUTE_CHANGES].what,
-						     "removed"))
+		if (!r->active && i < nold && was[i])
 			change_add(m, &r->ch, t->h.ts, t->h.pid, "gsi %d route removed", r->gsi);
 	}
+	free(was);
 out:
 	if (s) {
 		free(s->e);
@@ -557,6 +564,18 @@ static void on_irqfd(struct it_model *m, const struct it_ioctl_irqfd *e)
 	}
 	if (deassign)
 		return;
+	/* KVM refuses a second irqfd on a live eventfd: a successful assign of
+	 * a number already bound means the old one was closed (fd reuse) */
+	for (size_t i = 0; i < v->nirqfds; i++) {
+		struct m_irqfd *f = &v->irqfds[i];
+		if (f->efd == (int)e->efd && f->active) {
+			struct m_route *old = route_find(v, f->gsi);
+			f->active = false;
+			change_add(m, old ? &old->ch : &v->ch, e->h.ts, e->h.pid,
+				   "irqfd eventfd %u on gsi %d gone (the eventfd was closed and its number reused)",
+				   e->efd, f->gsi);
+		}
+	}
 	struct m_irqfd *nf = realloc(v->irqfds, (v->nirqfds + 1) * sizeof(*nf));
 	if (!nf)
 		return;
@@ -696,6 +715,9 @@ static void on_vector(struct it_model *m, const struct it_vector *e)
 		q->active = true;
 		q->vector = q->cpu = q->apicid = -1;
 		q->cpu_src = "unknown";
+		q->irte_index = -1;
+		q->posted = false;
+		q->remapped = false;
 		if (e->ret < 0)
 			change_add(m, &q->ch, e->h.ts, e->h.pid, "vector setup failed: %d", e->ret);
 		else
@@ -925,7 +947,7 @@ void it_model_event(struct it_model *m, const struct it_hdr *h)
 	case IT_EV_PROC: {
 		const struct it_proc *e = (const void *)h;
 		struct m_vm *v = vm_get(m, (int)e->proc_pid);
-		if (v && !v->from_snapshot)
+		if (v)	/* same source as the snapshot's name: a pid reused by another VMM renames it */
 			snprintf(v->name, sizeof(v->name), "%.*s", (int)strnlen(e->name, sizeof(e->name)), e->name);
 		break;
 	}
