@@ -121,6 +121,7 @@ struct it_domain_alloc {
 #define IT_MSI_F_MSIX		0x01
 #define IT_MSI_F_BDF		0x02	/* segment/bus/devfn valid */
 #define IT_MSI_F_INDEX		0x04	/* msi_index valid */
+#define IT_MSI_F_SNAPSHOT	0x08	/* read from the device at start (user space), not a kernel write */
 
 struct it_msi_msg {
 	struct it_hdr h;

@@ -6,6 +6,7 @@
 #include <time.h>
 #include "common.h"
 #include "session.h"
+#include "msitable.h"
 #include "snapcap.h"
 
 static int on_live_record(void *ctx, const struct it_hdr *h);
@@ -144,6 +145,8 @@ static int open_live(struct it_session *s)
 		return r;
 	s->start_ts = s->now_ts = it_now_ns();
 	s->last_agg_read = s->start_ts;
+	/* the messages the devices hold now: joins irqs set up before start to their IRTEs */
+	it_msi_tables_read(&s->snap, s->start_ts, on_live_record, s);
 	return 0;
 }
 
