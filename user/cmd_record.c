@@ -140,7 +140,7 @@ static int on_record(void *ctx, const struct it_hdr *h)
 	struct rec_state *st = ctx;
 	int r;
 
-	if (st->err)
+	if (st->err || !st->tw)
 		return 0;
 	if (st->rules)
 		it_rules_event(st->rules, h);

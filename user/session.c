@@ -145,8 +145,7 @@ static int open_live(struct it_session *s)
 		return r;
 	s->start_ts = s->now_ts = it_now_ns();
 	s->last_agg_read = s->start_ts;
-	/* the messages the devices hold now: joins irqs set up before start to their IRTEs */
-	it_msi_tables_read(&s->snap, s->start_ts, on_live_record, s);
+	s->msi_pending = true;	/* read at the first step, once every consumer is ready */
 	return 0;
 }
 
@@ -255,6 +254,12 @@ static int replay_item(struct it_session *s, const struct it_tr_item *it)
 int it_session_step(struct it_session *s, int timeout_ms)
 {
 	if (s->live) {
+		if (s->msi_pending) {
+			/* the messages the devices hold now: joins irqs set up
+			 * before start to their IRTEs */
+			s->msi_pending = false;
+			it_msi_tables_read(&s->snap, s->start_ts, on_live_record, s);
+		}
 		int r = it_live_poll(s->live, timeout_ms);
 
 		if (r < 0) {

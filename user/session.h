@@ -44,6 +44,7 @@ struct it_session {
 	uint64_t last_agg_read;	/* live: when the maps were last read */
 	uint64_t replay_wall0, replay_data0;
 	bool paused;
+	bool msi_pending;	/* live: the devices' MSI messages are still to be read */
 	uint64_t records;
 	uint32_t procs[256];	/* live: processes already named by an IT_EV_PROC */
 	size_t nprocs;
