@@ -166,16 +166,21 @@ struct check_state {
 	uint64_t t0;
 };
 
+void it_check_feed(struct it_rules *rules, struct it_rules_env *env, const struct it_hdr *h)
+{
+	/* handler exits streamed one by one: IRT016 can see their results */
+	if (h->type == IT_EV_IRQ_EXIT && !env->full) {
+		env->full = true;
+		it_rules_set_env(rules, env);
+	}
+	it_rules_event(rules, h);
+}
+
 static int on_record(void *ctx, const struct it_hdr *h)
 {
 	struct check_state *st = ctx;
 
-	/* handler exits streamed one by one: IRT016 can see their results */
-	if (h->type == IT_EV_IRQ_EXIT && !st->env.full) {
-		st->env.full = true;
-		it_rules_set_env(st->rules, &st->env);
-	}
-	it_rules_event(st->rules, h);
+	it_check_feed(st->rules, &st->env, h);
 	return 0;
 }
 

@@ -227,11 +227,7 @@ static int on_record(void *ctx, const struct it_hdr *h)
 {
 	struct serve_state *st = ctx;
 
-	if (h->type == IT_EV_IRQ_EXIT && !st->env.full) {
-		st->env.full = true;
-		it_rules_set_env(st->rules, &st->env);
-	}
-	it_rules_event(st->rules, h);
+	it_check_feed(st->rules, &st->env, h);
 	return 0;
 }
 

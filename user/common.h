@@ -60,5 +60,10 @@ struct it_finding;
 void it_check_env(struct it_session *s, struct it_rules_env *env, bool full);
 void it_check_syslog(const struct it_finding *f, bool raised);
 int it_check_load_rules(struct it_rules_conf *c, const char *path, char *err, size_t errlen);
+struct it_rules;
+struct it_hdr;
+/* One record into the rules; the first streamed handler exit marks the
+ * source as full (every data-plane event present). */
+void it_check_feed(struct it_rules *rules, struct it_rules_env *env, const struct it_hdr *h);
 
 #endif
