@@ -20,62 +20,6 @@ TESTBIN=$(realpath -m "$TESTBIN")
 export IRQTRAIL TESTBIN
 TEST_TIMEOUT=${TEST_TIMEOUT:-90}
 
-line() {
-	printf '  LIVE     %-16s %s\n' "$1" "$2"
-}
-
-tests=()
-if [ $# -gt 0 ]; then
-	for n in "$@"; do
-		n=${n#t_}
-		n=${n%.sh}
-		[ -f "$here/t_$n.sh" ] || { echo "run.sh: no test t_$n.sh" >&2; exit 2; }
-		tests+=("$here/t_$n.sh")
-	done
-else
-	tests=("$here"/t_*.sh)
-fi
-
-if [ "$(id -u)" != 0 ]; then
-	for t in "${tests[@]}"; do
-		n=${t##*/t_}
-		line "${n%.sh}" "SKIP (needs root)"
-	done
-	exit 0
-fi
-
-# tracefs for the tests that look at it and for the tool
-if [ ! -d /sys/kernel/tracing/events ]; then
-	mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null || true
-fi
-
-root=$(mktemp -d /tmp/irqtrail-live.XXXXXX)
-failed=0
-for t in "${tests[@]}"; do
-	n=${t##*/t_}
-	n=${n%.sh}
-	w=$root/$n
-	mkdir -p "$w"
-	W=$w timeout -k 5 "$TEST_TIMEOUT" bash "$t" > "$w/log" 2>&1
-	rc=$?
-	case $rc in
-	0)
-		line "$n" ok
-		;;
-	77)
-		line "$n" "SKIP ($(head -n 1 "$w/skip-reason" 2>/dev/null || echo 'no reason given'))"
-		;;
-	*)
-		if [ "$rc" = 124 ]; then
-			line "$n" "FAIL (timed out after ${TEST_TIMEOUT}s)"
-		else
-			line "$n" "FAIL"
-		fi
-		sed -e 's/^/           | /' "$w/log" | tail -n 40
-		echo "           | (files kept in $w)"
-		failed=1
-		;;
-	esac
-done
-[ "$failed" = 0 ] && rm -rf "$root"
-exit "$failed"
+. "$here/../lib/runner.sh"
+IT_LABEL=LIVE IT_DIR=$here IT_NEEDS_ROOT=1
+it_run_tests "$@"

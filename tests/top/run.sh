@@ -16,49 +16,6 @@ ITVMM=$(realpath -m "${ITVMM:-/nonexistent}")
 export IRQTRAIL ITVMM
 TEST_TIMEOUT=${TEST_TIMEOUT:-180}
 
-line() {
-	printf '  TOP      %-16s %s\n' "$1" "$2"
-}
-
-tests=()
-if [ $# -gt 0 ]; then
-	for n in "$@"; do
-		n=${n#t_}
-		n=${n%.sh}
-		[ -f "$here/t_$n.sh" ] || { echo "run.sh: no test t_$n.sh" >&2; exit 2; }
-		tests+=("$here/t_$n.sh")
-	done
-else
-	tests=("$here"/t_*.sh)
-fi
-
-root=$(mktemp -d /tmp/irqtrail-top.XXXXXX)
-failed=0
-for t in "${tests[@]}"; do
-	n=${t##*/t_}
-	n=${n%.sh}
-	w=$root/$n
-	mkdir -p "$w"
-	W=$w timeout -k 5 "$TEST_TIMEOUT" bash "$t" > "$w/log" 2>&1
-	rc=$?
-	case $rc in
-	0)
-		line "$n" ok
-		;;
-	77)
-		line "$n" "SKIP ($(head -n 1 "$w/skip-reason" 2>/dev/null || echo 'no reason given'))"
-		;;
-	*)
-		if [ "$rc" = 124 ]; then
-			line "$n" "FAIL (timed out after ${TEST_TIMEOUT}s)"
-		else
-			line "$n" "FAIL"
-		fi
-		sed -e 's/^/           | /' "$w/log" | tail -n 60
-		echo "           | (files kept in $w)"
-		failed=1
-		;;
-	esac
-done
-[ "$failed" = 0 ] && rm -rf "$root"
-exit "$failed"
+. "$here/../lib/runner.sh"
+IT_LABEL=TOP IT_DIR=$here IT_NEEDS_ROOT=0
+it_run_tests "$@"
