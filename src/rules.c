@@ -1438,14 +1438,60 @@ static void owner_desc(char *buf, size_t len, const struct it_route *h)
 		snprintf(buf, len, "host driver %s", h->owner_name[0] ? h->owner_name : "?");
 }
 
-static void r_irte_events_no_svt(struct evalctx *x);
-
 /* Intel's debugfs prints no PCI segment: compare bus:dev.fn */
 static bool same_bus_dev_fn(const char *a, const char *b)
 {
 	const char *pa = strchr(a, ':'), *pb = strchr(b, ':');
 
 	return pa && pb && !strcmp(pa, pb);
+}
+
+/* Route i, when it is the first host route of a device assigned to a VM
+ * (the IRTE rules speak once per device) */
+static const struct it_route *vm_device_route(const struct evalctx *x, size_t i)
+{
+	const struct it_route *h = &x->rt[i];
+
+	if (h->rk != IT_ROUTE_HOST || !h->owner_vm || !h->bdf[0])
+		return NULL;
+	for (size_t k = 0; k < i; k++)
+		if (x->rt[k].rk == IT_ROUTE_HOST && x->rt[k].owner_vm && !strcmp(x->rt[k].bdf, h->bdf))
+			return NULL;
+	return h;
+}
+
+static void emit_no_svt(struct evalctx *x, const struct it_route *h, const char *iommu, unsigned int index)
+{
+	struct r_match mt;
+
+	m_init(&mt, IT_RULE_IRTE_NO_SVT);
+	snprintf(mt.key, sizeof(mt.key), "%s:%s:%u", h->bdf, iommu, index);
+	mt.bdf = h->bdf;
+	mt.vm_pid = h->owner_pid;
+	mt.vm = h->owner_name;
+	m_msg(&mt,
+	      "IRTE %u (%s) of %s, assigned to VM %s (pid %d), has source-id validation off (SVT=0): "
+	      "any device can raise this interrupt",
+	      index, iommu[0] ? iommu : "iommu", h->bdf, h->owner_name, h->owner_pid);
+	emit(x, &mt);
+}
+
+/* IRTEs written since start (IRTE write events) */
+static void r_irte_events_no_svt(struct evalctx *x)
+{
+	for (size_t i = 0; i < x->nrt; i++) {
+		const struct it_route *h = vm_device_route(x, i);
+
+		for (size_t k = 0; h && k < x->r->nirte; k++) {
+			const struct r_irte *e = &x->r->irte[k];
+			unsigned int sid = (unsigned int)(e->hi & 0xffff), svt = (unsigned int)((e->hi >> 18) & 3);
+			char sbdf[IT_BDF_LEN];
+
+			full_bdf(sbdf, sizeof(sbdf), e->segment, (uint8_t)(sid >> 8), (uint8_t)(sid & 0xff));
+			if ((e->lo & 1) && svt == 0 && !strcmp(sbdf, h->bdf))
+				emit_no_svt(x, h, e->iommu, e->index);
+		}
+	}
 }
 
 static void r_irte_no_svt(struct evalctx *x)
@@ -1456,70 +1502,13 @@ static void r_irte_no_svt(struct evalctx *x)
 	if (!s || s->irte.fmt != IT_IRTE_FMT_INTEL)
 		return;
 	for (size_t i = 0; i < x->nrt; i++) {
-		const struct it_route *h = &x->rt[i];
-		char seen[IT_BDF_LEN] = "";
+		const struct it_route *h = vm_device_route(x, i);
 
-		if (h->rk != IT_ROUTE_HOST || !h->owner_vm || !h->bdf[0])
-			continue;
-		/* once per device */
-		for (size_t k = 0; k < i; k++)
-			if (x->rt[k].rk == IT_ROUTE_HOST && x->rt[k].owner_vm && !strcmp(x->rt[k].bdf, h->bdf))
-				snprintf(seen, sizeof(seen), "%s", h->bdf);
-		if (seen[0])
-			continue;
-		for (size_t k = 0; k < s->irte.n; k++) {
+		for (size_t k = 0; h && k < s->irte.n; k++) {
 			const struct it_snap_irte *e = &s->irte.e[k];
-			struct r_match mt;
 
-			/* Intel dumps carry no PCI segment: compare bus:dev.fn */
-			if (!e->present || e->svt != 0 || !same_bus_dev_fn(e->sid_bdf, h->bdf))
-				continue;
-			m_init(&mt, IT_RULE_IRTE_NO_SVT);
-			snprintf(mt.key, sizeof(mt.key), "%s:%s:%u", h->bdf, e->iommu, e->index);
-			mt.bdf = h->bdf;
-			mt.vm_pid = h->owner_pid;
-			mt.vm = h->owner_name;
-			m_msg(&mt,
-				 "IRTE %u (%s) of %s, assigned to VM %s (pid %d), has source-id validation off (SVT=0): "
-				 "any device can raise this interrupt",
-				 e->index, e->iommu[0] ? e->iommu : "iommu", h->bdf, h->owner_name, h->owner_pid);
-			emit(x, &mt);
-		}
-	}
-}
-
-static void r_irte_events_no_svt(struct evalctx *x)
-{
-	for (size_t i = 0; i < x->nrt; i++) {
-		const struct it_route *h = &x->rt[i];
-		bool dup = false;
-
-		if (h->rk != IT_ROUTE_HOST || !h->owner_vm || !h->bdf[0])
-			continue;
-		for (size_t k = 0; k < i; k++)
-			if (x->rt[k].rk == IT_ROUTE_HOST && x->rt[k].owner_vm && !strcmp(x->rt[k].bdf, h->bdf))
-				dup = true;
-		if (dup)
-			continue;
-		for (size_t k = 0; k < x->r->nirte; k++) {
-			const struct r_irte *e = &x->r->irte[k];
-			unsigned int sid = (unsigned int)(e->hi & 0xffff), svt = (unsigned int)((e->hi >> 18) & 3);
-			char sbdf[IT_BDF_LEN];
-			struct r_match mt;
-
-			full_bdf(sbdf, sizeof(sbdf), e->segment, (uint8_t)(sid >> 8), (uint8_t)(sid & 0xff));
-			if (!(e->lo & 1) || svt != 0 || strcmp(sbdf, h->bdf))
-				continue;
-			m_init(&mt, IT_RULE_IRTE_NO_SVT);
-			snprintf(mt.key, sizeof(mt.key), "%s:%s:%u", h->bdf, e->iommu, e->index);
-			mt.bdf = h->bdf;
-			mt.vm_pid = h->owner_pid;
-			mt.vm = h->owner_name;
-			m_msg(&mt,
-			      "IRTE %u (%s) of %s, assigned to VM %s (pid %d), has source-id validation off (SVT=0): "
-			      "any device can raise this interrupt",
-			      e->index, e->iommu[0] ? e->iommu : "iommu", h->bdf, h->owner_name, h->owner_pid);
-			emit(x, &mt);
+			if (e->present && e->svt == 0 && same_bus_dev_fn(e->sid_bdf, h->bdf))
+				emit_no_svt(x, h, e->iommu, e->index);
 		}
 	}
 }
