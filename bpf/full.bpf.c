@@ -180,8 +180,13 @@ static __always_inline void pci_bdf(struct pci_dev *pdev, __u16 *seg, __u8 *bus,
 
 	*bus = BPF_CORE_READ(b, number);
 	*devfn = BPF_CORE_READ(pdev, devfn);
-	sd = (void *)BPF_CORE_READ(b, sysdata);
-	*seg = sd ? (__u16)BPF_CORE_READ(sd, domain) : 0;
+	*seg = 0;
+	if (bpf_core_type_exists(struct pci_sysdata___it)) {
+		sd = (void *)BPF_CORE_READ(b, sysdata);
+		*seg = sd ? (__u16)BPF_CORE_READ(sd, domain) : 0;
+	} else if (bpf_core_field_exists(((struct pci_bus___dom *)0)->domain_nr)) {
+		*seg = (__u16)BPF_CORE_READ((struct pci_bus___dom *)b, domain_nr);
+	}
 }
 
 static __always_inline struct pci_dev *dev_to_pci(struct device *dev)

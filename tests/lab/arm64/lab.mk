@@ -1,0 +1,27 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# The arm64 lab (tests/lab/arm64), included by tests/lab/lab.mk: Debian arm64
+# kernels under qemu-system-aarch64 (GICv3 ITS + SMMUv3), the cross-built
+# static irqtrail and labdev inside.
+#
+#   make lab LAB="arm64-6.12 arm64-6.1"     (part of the default LAB list)
+#   make lab LAB=arm64-6.12-nosmmu          negative control: no SMMU
+#   make lab-build-arm64                     the arm64 guest binaries only
+
+LAB_ARM64_OUT := .output-arm64/lab
+
+.PHONY: lab-build-arm64 FORCE_LAB_ARM64
+FORCE_LAB_ARM64:
+
+$(LAB_ARM64_OUT)/irqtrail: FORCE_LAB_ARM64
+	$(Q)$(MAKE) --no-print-directory ARCH=arm64 SAN=0 OUTPUT=.output-arm64 .output-arm64/irqtrail
+	$(Q)mkdir -p $(@D)
+	$(Q)cp .output-arm64/irqtrail $@
+
+$(LAB_ARM64_OUT)/labdev: tests/lab/src/labdev.c
+	$(Q)mkdir -p $(@D)
+	$(call msg,CC,$@)aarch64-linux-gnu-gcc $(LAB_CFLAGS) -static $< -o $@
+
+lab-build-arm64: $(LAB_ARM64_OUT)/irqtrail $(LAB_ARM64_OUT)/labdev
+
+# called by the lab target with the arm64 configurations of $(LAB)
+lab-arm64-run = LAB_CACHE=$(LAB_CACHE) LAB_OUT=$(CURDIR)/$(LAB_ARM64_OUT) bash tests/lab/arm64/run.sh $(1)
