@@ -162,7 +162,22 @@ int cmd_explain(int argc, char **argv)
 		if (x->apicid >= 0)
 			printf(", APIC id %d", x->apicid);
 		printf("\n");
-		if (x->remapped)
+		if (x->arm.its) {
+			printf("  GICv3 ITS: device id %#x, event id %u -> LPI %u", x->arm.device_id, x->arm.event_id,
+			       x->arm.lpi);
+			if (x->arm.its_cpu >= 0)
+				printf(" -> collection of CPU %d", x->arm.its_cpu);
+			printf("\n");
+		}
+		if (x->arm.doorbell && x->arm.translated)
+			printf("  MSI doorbell: the device writes IOVA %#llx, mapped by its IOMMU domain onto the ITS doorbell %#llx\n",
+			       (unsigned long long)x->arm.doorbell_iova, (unsigned long long)x->arm.doorbell_phys);
+		else if (x->arm.doorbell)
+			printf("  MSI doorbell: the device writes the physical doorbell %#llx (no IOMMU translation)\n",
+			       (unsigned long long)x->arm.doorbell_phys);
+		if (x->arm.its || x->arm.doorbell)
+			(void)0;	/* the ITS and doorbell lines above stand for the IRTE */
+		else if (x->remapped)
 			printf("  IRTE: %s\n", x->irte ? "see routes -j" :
 			       blind_irte ? "contents unknown: reading IRTEs needs the fentry/kprobe tier (modify_irte), which this kernel lacks, or IOMMU debugfs" :
 					    "not written since start");

@@ -18,7 +18,7 @@ for b in irqtrail labdev; do
 	cp "$BIN/$b" "$R/bin/$b"
 done
 M=$(ls -d "$KDIR"/lib/modules/*/kernel)
-for f in drivers/vfio/vfio drivers/vfio/vfio_virqfd drivers/vfio/vfio_iommu_type1 \
+for f in drivers/net/ethernet/intel/e1000e/e1000e drivers/vfio/vfio drivers/vfio/vfio_virqfd drivers/vfio/vfio_iommu_type1 \
 	 drivers/vfio/pci/vfio-pci-core drivers/vfio/pci/vfio-pci; do
 	n=$(basename $f)
 	if [ -f "$M/$f.ko.xz" ]; then xz -dc "$M/$f.ko.xz" > "$R/lib/modules/$n.ko"

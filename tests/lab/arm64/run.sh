@@ -18,6 +18,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 LAB_CACHE=${LAB_CACHE:-/var/cache/irqtrail-lab}
 LAB_RUNS=${LAB_RUNS:-$LAB_OUT/runs}
 export IRQTRAIL_LAB_CACHE=$LAB_CACHE
+# the host's irqtrail reads the guest's arm64 recording (routes -r, explain -r)
+export IRQTRAIL=${IRQTRAIL:-$(cd "$here/../../.." && pwd)/irqtrail}
 [ $# -gt 0 ] || set -- arm64-6.12 arm64-6.1
 T0=$(date +%s)
 
@@ -53,7 +55,7 @@ run_cfg() { # cfg kdir initrd
 	t=$(date +%s)
 	rm -rf "$dir"
 	mkdir -p "$dir/out"
-	case $cfg in *-nosmmu) iommu=none; quick=1 ;; esac
+	case $cfg in *-nosmmu) iommu=none; quick=1; append="lab.nosmmu=1" ;; esac
 	for try in 1 2; do
 		boot "$kdir" "$initrd" "$dir/serial.log" $iommu "lab.quick=$quick $append ${LAB_APPEND:-}"
 		grep -aq '=== GUEST DONE' "$dir/serial.log" && break
