@@ -851,6 +851,8 @@ static void on_msi_write(struct it_model *m, const struct it_msi_msg *e)
 		 * no vector events to say so) */
 		if (q->bdf[0] && strcmp(q->bdf, b) && e->address_lo) {
 			q->entry = -1;
+			q->name[0] = 0;		/* the old owner's handler name */
+			q->kind = e->flags & IT_MSI_F_MSIX ? "msix" : "msi";
 		}
 		if (e->address_lo || !q->bdf[0])
 			snprintf(q->bdf, sizeof(q->bdf), "%s", b);
@@ -1230,7 +1232,7 @@ int it_model_routes(struct it_model *m, struct it_route **out, size_t *n)
 		it_arm_model_fill(m->arm, r->irq, &r->arm);
 		if (r->cpu < 0 && r->arm.its_cpu >= 0) {	/* arm64: the ITS collection's CPU */
 			r->cpu = r->arm.its_cpu;
-			r->cpu_src = "event";
+			r->cpu_src = "its";
 		}
 	}
 	for (size_t vi = 0; vi < m->nvms; vi++) {

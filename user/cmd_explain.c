@@ -150,18 +150,23 @@ int cmd_explain(int argc, char **argv)
 		       x->entry >= 0 ? (snprintf(vb, sizeof(vb), "%d", x->entry), vb) : "?", x->irq, x->name);
 		printf("  chip %s%s\n", x->chip[0] ? x->chip : "(unknown)",
 		       blind_domain ? "; domain chain from the chip name only (allocation hooks not attached)" : "");
-		if (x->cpu >= 0)
-			printf("  delivered to CPU %d (%s)", x->cpu,
-			       !strcmp(x->cpu_src, "snapshot") ? "effective affinity at start" : "last vector event");
-		else
-			printf("  CPU unknown");
-		if (x->vector >= 0)
-			printf(", vector %#x", x->vector);
-		else
-			printf(", vector unknown until its next move (no irq debugfs on this kernel)");
-		if (x->apicid >= 0)
-			printf(", APIC id %d", x->apicid);
-		printf("\n");
+		if (x->arm.its && x->cpu >= 0 && !strcmp(x->cpu_src, "its")) {
+			/* arm64: an LPI, no vector; the ITS collection is the CPU */
+			printf("  delivered to CPU %d (its ITS collection)\n", x->cpu);
+		} else {
+			if (x->cpu >= 0)
+				printf("  delivered to CPU %d (%s)", x->cpu,
+				       !strcmp(x->cpu_src, "snapshot") ? "effective affinity at start" : "last vector event");
+			else
+				printf("  CPU unknown");
+			if (x->vector >= 0)
+				printf(", vector %#x", x->vector);
+			else
+				printf(", vector unknown until its next move (no irq debugfs on this kernel)");
+			if (x->apicid >= 0)
+				printf(", APIC id %d", x->apicid);
+			printf("\n");
+		}
 		if (x->arm.its) {
 			printf("  GICv3 ITS: device id %#x, event id %u -> LPI %u", x->arm.device_id, x->arm.event_id,
 			       x->arm.lpi);

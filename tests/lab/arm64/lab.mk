@@ -25,3 +25,13 @@ lab-build-arm64: $(LAB_ARM64_OUT)/irqtrail $(LAB_ARM64_OUT)/labdev
 
 # called by the lab target with the arm64 configurations of $(LAB)
 lab-arm64-run = LAB_CACHE=$(LAB_CACHE) LAB_OUT=$(CURDIR)/$(LAB_ARM64_OUT) bash tests/lab/arm64/run.sh $(1)
+
+# Copy the arm64 lab's recordings into examples/ (ITS routes with the doorbell
+# IOVA; the no-SMMU control with the physical doorbell and IRT031).
+.PHONY: lab-examples-arm64
+lab-examples-arm64:
+	$(Q)for c in arm64-6.12 arm64-6.12-nosmmu; do \
+		f=$(LAB_ARM64_OUT)/runs/$$c/out/lab.itr; \
+		[ -s $$f ] || { echo "no $$f: run 'make lab LAB=$$c' first" >&2; exit 1; }; \
+		cp $$f examples/lab-$$c.itr; echo "  CP       examples/lab-$$c.itr"; \
+	done
