@@ -2164,10 +2164,17 @@ static void r_doorbell_phys(struct evalctx *x)
 			      "translates (MSI window at %#llx): the doorbell was not mapped for it",
 			      h->bdf, h->irq, own, (unsigned long long)h->arm.doorbell_phys,
 			      (unsigned long long)h->arm.domain, (unsigned long long)h->arm.msi_base);
+		else if (h->arm.domain)
+			m_msg(&mt,
+			      "%s irq %d (%s) writes the physical doorbell %#llx: its IOMMU domain %#llx has no MSI "
+			      "window (no msi reserved region, no cookie); unless that domain is an identity one the "
+			      "write faults",
+			      h->bdf, h->irq, own, (unsigned long long)h->arm.doorbell_phys,
+			      (unsigned long long)h->arm.domain);
 		else
 			m_msg(&mt,
 			      "%s irq %d (%s) writes the physical doorbell %#llx: no IOMMU translates its DMA "
-			      "(no domain or an identity one), nothing stands between it and the doorbell or memory",
+			      "(no IOMMU domain), nothing stands between it and the doorbell or memory",
 			      h->bdf, h->irq, own, (unsigned long long)h->arm.doorbell_phys);
 		emit(x, &mt);
 	}

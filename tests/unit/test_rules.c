@@ -1477,18 +1477,23 @@ static void test_doorbell_phys(void **state)
 	ev_doorbell(x, IT_EV_MSI_DB_COMPOSE, 40, 0xa000, 0x08090040, 0, T0);
 	/* no IOMMU domain at all */
 	ev_doorbell(x, IT_EV_MSI_DB_COMPOSE, 41, 0, 0x08090040, 0, T0);
+	/* a domain without an MSI window (no msi reserved region: no cookie) */
+	ev_host_msi(x, 42, 0, 5 << 3, T0);
+	ev_doorbell(x, IT_EV_MSI_DB_COMPOSE, 42, 0xc000, 0x08090040, 0, T0);
 	eval(x, T0 + SEC);
-	assert_int_equal(active(x, IT_RULE_DOORBELL_PHYS), 2);
+	assert_int_equal(active(x, IT_RULE_DOORBELL_PHYS), 3);
 	nf = it_rules_findings(x->r, &f);
 	for (size_t i = 0; i < nf; i++) {
 		if (f[i].rule != IT_RULE_DOORBELL_PHYS)
 			continue;
-		assert_non_null(strstr(f[i].msg, f[i].irq == 40 ? "was not mapped for it" : "no IOMMU translates"));
+		assert_non_null(strstr(f[i].msg, f[i].irq == 40   ? "was not mapped for it" :
+						 f[i].irq == 41 ? "no IOMMU translates" :
+								  "has no MSI window"));
 	}
 	/* the doorbell gets mapped: the VM's finding clears */
 	ev_doorbell(x, IT_EV_MSI_DB_COMPOSE, 40, 0xa000, 0x08090040, 0x08000040, T0 + SEC);
 	eval(x, T0 + 2 * SEC);
-	assert_int_equal(active(x, IT_RULE_DOORBELL_PHYS), 1);
+	assert_int_equal(active(x, IT_RULE_DOORBELL_PHYS), 2);
 	fx_free(x);
 }
 
