@@ -146,8 +146,8 @@ else
 # the cross build's libraries and headers: Debian arm64 packages, unpacked
 $(DEPS_STAMP): $(SYSROOT_STAMP)
 $(SYSROOT_STAMP):
-	$(call msg,SYSROOT,$(SYSROOT))IRQTRAIL_LAB_CACHE=$(patsubst %/,%,$(dir $(SYSROOT))) bash tests/lab/$(ARCH)/sysroot.sh >/dev/null
 	$(Q)command -v $(CC) >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q gcc-aarch64-linux-gnu libc6-dev-arm64-cross >/dev/null
+	$(call msg,SYSROOT,$(SYSROOT))IRQTRAIL_LAB_CACHE=$(patsubst %/,%,$(dir $(SYSROOT))) bash tests/lab/$(ARCH)/sysroot.sh >/dev/null
 endif
 
 # ---- tests --------------------------------------------------------------

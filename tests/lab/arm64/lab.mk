@@ -17,7 +17,8 @@ $(LAB_ARM64_OUT)/irqtrail: FORCE_LAB_ARM64
 	$(Q)mkdir -p $(@D)
 	$(Q)cp .output-arm64/irqtrail $@
 
-$(LAB_ARM64_OUT)/labdev: tests/lab/src/labdev.c
+# after irqtrail: its build installs the cross compiler when missing
+$(LAB_ARM64_OUT)/labdev: tests/lab/src/labdev.c | $(LAB_ARM64_OUT)/irqtrail
 	$(Q)mkdir -p $(@D)
 	$(call msg,CC,$@)aarch64-linux-gnu-gcc $(LAB_CFLAGS) -static $< -o $@
 
