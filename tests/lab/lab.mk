@@ -14,7 +14,7 @@
 # Downloads are cached in $(LAB_CACHE) (outside the tree).
 
 LAB_CACHE ?= /var/cache/irqtrail-lab
-LAB ?= intel-6.12 amd-6.12 intel-6.1 amd-6.1 arm64-6.12 arm64-6.1
+LAB ?= intel-6.12 amd-6.12 intel-6.1 amd-6.1 arm64-6.12 arm64-6.1 arm64-6.12-nosmmu
 LAB_X86 = $(filter-out arm64-%,$(LAB))
 LAB_ARM64 = $(filter arm64-%,$(LAB))
 LAB_OUT := .output/lab

@@ -4,7 +4,7 @@
 # static irqtrail and labdev inside.
 #
 #   make lab LAB="arm64-6.12 arm64-6.1"     (part of the default LAB list)
-#   make lab LAB=arm64-6.12-nosmmu          negative control: no SMMU
+#   make lab LAB=arm64-6.12-nosmmu          negative control: no SMMU (in the default list)
 #   make lab-build-arm64                     the arm64 guest binaries only
 
 LAB_ARM64_OUT := .output-arm64/lab

@@ -20,7 +20,7 @@ LAB_RUNS=${LAB_RUNS:-$LAB_OUT/runs}
 export IRQTRAIL_LAB_CACHE=$LAB_CACHE
 # the host's irqtrail reads the guest's arm64 recording (routes -r, explain -r)
 export IRQTRAIL=${IRQTRAIL:-$(cd "$here/../../.." && pwd)/irqtrail}
-[ $# -gt 0 ] || set -- arm64-6.12 arm64-6.1
+[ $# -gt 0 ] || set -- arm64-6.12 arm64-6.1 arm64-6.12-nosmmu
 T0=$(date +%s)
 
 need=""
