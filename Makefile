@@ -7,10 +7,29 @@
 #   make deps       install build/test dependencies (Debian 12, root)
 #   make vmlinux    regenerate vmlinux/$(ARCH)/vmlinux.h from this kernel's BTF
 #   SAN=1           build everything with AddressSanitizer + UBSan
+#   ARCH=arm64      cross-build a static arm64 irqtrail in .output-arm64
+#                   (CROSS_COMPILE=aarch64-linux-gnu-, Debian arm64 sysroot
+#                   unpacked by tests/lab/arm64/sysroot.sh; vmlinux/arm64/README)
 #   V=1             verbose
 
 ARCH ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 SAN ?= 0
+HOST_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+ifneq ($(ARCH),$(HOST_ARCH))
+ifeq ($(ARCH),arm64)
+CROSS_COMPILE ?= aarch64-linux-gnu-
+endif
+endif
+ifneq ($(CROSS_COMPILE),)
+OUTPUT ?= .output-$(ARCH)
+ifeq ($(origin CC),default)
+CC := $(CROSS_COMPILE)gcc
+endif
+AR := $(CROSS_COMPILE)ar
+NM := $(CROSS_COMPILE)nm
+SYSROOT ?= $(or $(IRQTRAIL_LAB_CACHE),/var/cache/irqtrail-lab)/sysroot-$(ARCH)
+SYSROOT_STAMP := $(SYSROOT)/.ok-2
+endif
 OUTPUT ?= $(if $(filter 1,$(SAN)),.output-san,.output)
 CC ?= gcc
 CLANG ?= clang
@@ -32,6 +51,9 @@ CFLAGS ?= -O2 -g
 CFLAGS += $(WARN) -std=gnu11 -D_GNU_SOURCE -DIRQTRAIL_VERSION='"$(VERSION)"' \
 	  -I$(OUTPUT) -Isrc -Ibpf -Iuser
 LDLIBS += -lbpf -lelf -lz -lzstd -lncursesw -lpthread -lm
+ifneq ($(CROSS_COMPILE),)
+CFLAGS += -isystem $(SYSROOT)/usr/include
+endif
 ifeq ($(SAN),1)
 CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
@@ -47,7 +69,7 @@ LIB_OBJS := $(patsubst src/%.c,$(OUTPUT)/src/%.o,$(LIB_SRCS))
 LIB := $(OUTPUT)/libirqtrail.a
 USER_SRCS := $(wildcard user/*.c)
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
-BIN := $(if $(filter 1,$(SAN)),$(OUTPUT)/irqtrail,irqtrail)
+BIN := $(if $(filter 1,$(SAN))$(CROSS_COMPILE),$(OUTPUT)/irqtrail,irqtrail)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 LIVE_SRCS := $(wildcard tests/live/*.c)
@@ -85,7 +107,13 @@ deps:
 
 vmlinux:
 	$(Q)mkdir -p vmlinux/$(ARCH)
+ifeq ($(CROSS_COMPILE),)
 	$(call msg,GEN,$(VMLINUX_H))$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $(VMLINUX_H)
+else
+	$(call msg,GEN,$(VMLINUX_H))k=$$(bash tests/lab/$(ARCH)/fetch-kernel.sh 6.12) && \
+		b=$$(bash tests/lab/$(ARCH)/extract-btf.sh "$$k") && \
+		$(BPFTOOL) btf dump file "$$b/vmlinux" format c > $(VMLINUX_H)
+endif
 
 # ---- BPF ----------------------------------------------------------------
 $(OUTPUT)/%.bpf.o: bpf/%.bpf.c bpf/events.h $(wildcard bpf/*.h) $(VMLINUX_H) | $(DEPS_STAMP)
@@ -109,7 +137,18 @@ $(OUTPUT)/user/%.o: user/%.c $(wildcard user/*.h) $(wildcard src/*.h) bpf/events
 	$(call msg,CC,$@)$(CC) $(CFLAGS) -c $< -o $@
 
 $(BIN): $(USER_OBJS) $(LIB)
+ifeq ($(CROSS_COMPILE),)
 	$(call msg,LINK,$@)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+else
+	$(call msg,LINK,$@)CC=$(CC) NM=$(NM) LIBDIR=$(SYSROOT)/usr/lib/$(patsubst %-,%,$(CROSS_COMPILE)) \
+		NO_FALLBACK=1 bash tests/lab/link-static.sh $@ $(LIB) $(USER_OBJS)
+
+# the cross build's libraries and headers: Debian arm64 packages, unpacked
+$(DEPS_STAMP): $(SYSROOT_STAMP)
+$(SYSROOT_STAMP):
+	$(Q)command -v $(CC) >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q gcc-aarch64-linux-gnu libc6-dev-arm64-cross >/dev/null
+	$(call msg,SYSROOT,$(SYSROOT))IRQTRAIL_LAB_CACHE=$(patsubst %/,%,$(dir $(SYSROOT))) bash tests/lab/$(ARCH)/sysroot.sh >/dev/null
+endif
 
 # ---- tests --------------------------------------------------------------
 $(OUTPUT)/tests/test_%: tests/unit/test_%.c $(LIB) $(wildcard tests/unit/*.h)
@@ -153,7 +192,7 @@ install: $(BIN)
 	install -m 0644 docs/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 
 clean:
-	rm -rf .output .output-san irqtrail
+	rm -rf .output .output-san .output-arm64 irqtrail
 
 # fragments owned by test/bench subtrees (fuzz, lab, bench targets)
 -include $(wildcard tests/*/*.mk bench/*.mk)

@@ -4,6 +4,7 @@
 #define IRQTRAIL_COMMON_BPF_H
 
 #include "vmlinux.h"
+#include "arch_tp.bpf.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>

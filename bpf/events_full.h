@@ -41,6 +41,15 @@ enum it_full_type {
 	IT_EV_KVM_BYPASS = 123,		/* struct it_bypass: kvm_arch_irq_bypass_{add,del}_producer */
 	IT_EV_KVM_PI_UPDATE = 124,	/* struct it_kvm_pi_update: vendor PI IRTE update */
 	IT_EV_KVM_HYPERCALL_FN = 125,	/* struct it_kvm_hc: kvm_emulate_hypercall (data plane) */
+
+	/* arm64: GICv3 ITS and the IOMMU's MSI doorbell (130..149) */
+	IT_EV_ITS_DEVICE = 130,		/* struct it_its: its_create_device (device id, LPI range) */
+	IT_EV_ITS_ACTIVATE = 131,	/* struct it_its: its_irq_domain_activate: irq -> event, LPI, CPU */
+	IT_EV_ITS_MAPTI = 132,		/* struct it_its: its_build_mapti_cmd: the MAPTI command */
+	IT_EV_ITS_COMPOSE = 133,	/* struct it_its: its_irq_compose_msi_msg: the final message */
+	IT_EV_MSI_COOKIE = 134,		/* struct it_doorbell: iommu_get_msi_cookie (msi IOVA base) */
+	IT_EV_MSI_PREPARE = 135,	/* struct it_doorbell: iommu_dma_prepare_msi: doorbell -> IOVA */
+	IT_EV_MSI_DB_COMPOSE = 136,	/* struct it_doorbell: iommu_dma_compose_msi_msg: phys -> IOVA */
 };
 
 /* it_irte.vendor */
@@ -220,6 +229,46 @@ struct it_kvm_hc {
 	__s64 result;		/* the hypercall's result, written back to rax */
 };
 
+/* arm64 GICv3 ITS: one interrupt's translation (device id, event id) ->
+ * LPI -> collection (target redistributor / CPU) */
+struct it_its {
+	struct it_hdr h;
+	__u32 irq;
+	__u32 device_id;
+	__u32 event_id;
+	__u32 lpi;		/* the interrupt's hwirq */
+	__u32 lpi_base;		/* the device's first LPI */
+	__u32 nr_lpis;
+	__u32 cpu;		/* collection index = target CPU (col_map), ~0 unknown */
+	__u32 col_id;
+	__u64 target;		/* collection's redistributor (target_address) */
+	__u64 its_phys;		/* ITS base; its doorbell GITS_TRANSLATER = base + 0x10040 */
+	__u32 address_lo;	/* compose: the final message (doorbell IOVA when translated) */
+	__u32 address_hi;
+	__u32 data;		/* compose: the event id */
+	__s32 ret;
+};
+
+/* it_doorbell.flags */
+#define IT_DB_F_BDF	0x1	/* segment/bus/devfn valid */
+#define IT_DB_F_IOVA	0x2	/* iova valid (the doorbell is translated) */
+
+/* arm64 (and any IOMMU_DMA user): the MSI doorbell page mapped into a
+ * device's IOVA space */
+struct it_doorbell {
+	struct it_hdr h;
+	__u32 irq;
+	__u16 segment;
+	__u8 bus;
+	__u8 devfn;
+	__u64 domain;		/* iommu_domain: identity of the IOVA space */
+	__u64 phys;		/* doorbell physical address */
+	__u64 iova;		/* what the device is given instead (IT_DB_F_IOVA) */
+	__u64 base;		/* cookie: the msi IOVA window's base */
+	__u32 flags;		/* IT_DB_F_* */
+	__s32 ret;
+};
+
 #ifndef __bpf__
 #ifdef __cplusplus
 #define IT_STATIC_ASSERT_FULL static_assert
@@ -238,6 +287,8 @@ IT_STATIC_ASSERT_FULL(sizeof(struct it_bypass) == 24 + 16, "it_bypass");
 IT_STATIC_ASSERT_FULL(sizeof(struct it_kvm_route) == 24 + 40, "it_kvm_route");
 IT_STATIC_ASSERT_FULL(sizeof(struct it_kvm_pi_update) == 24 + 16, "it_kvm_pi_update");
 IT_STATIC_ASSERT_FULL(sizeof(struct it_kvm_hc) == 24 + 56, "it_kvm_hc");
+IT_STATIC_ASSERT_FULL(sizeof(struct it_its) == 24 + 64, "it_its");
+IT_STATIC_ASSERT_FULL(sizeof(struct it_doorbell) == 24 + 48, "it_doorbell");
 #endif
 
 #endif

@@ -180,8 +180,13 @@ static __always_inline void pci_bdf(struct pci_dev *pdev, __u16 *seg, __u8 *bus,
 
 	*bus = BPF_CORE_READ(b, number);
 	*devfn = BPF_CORE_READ(pdev, devfn);
-	sd = (void *)BPF_CORE_READ(b, sysdata);
-	*seg = sd ? (__u16)BPF_CORE_READ(sd, domain) : 0;
+	*seg = 0;
+	if (bpf_core_type_exists(struct pci_sysdata___it)) {
+		sd = (void *)BPF_CORE_READ(b, sysdata);
+		*seg = sd ? (__u16)BPF_CORE_READ(sd, domain) : 0;
+	} else if (bpf_core_field_exists(((struct pci_bus___dom *)0)->domain_nr)) {
+		*seg = (__u16)BPF_CORE_READ((struct pci_bus___dom *)b, domain_nr);
+	}
 }
 
 static __always_inline struct pci_dev *dev_to_pci(struct device *dev)
@@ -1908,4 +1913,430 @@ int irte_table_read(void *ctx)
 		table_done(0, 0, 0, &c, 0);
 	}
 	return total;
+}
+
+/* ================= arm64: GICv3 ITS and the MSI doorbell =================
+ *
+ * A device's MSI on arm64 is a write of the event id to the ITS doorbell
+ * (GITS_TRANSLATER); the ITS translates (device id, event id) into an LPI
+ * routed to a collection (a redistributor, one per CPU).  Behind an SMMU
+ * the doorbell page is mapped into the device's IOVA space
+ * (iommu_dma_prepare_msi) and the message carries that IOVA
+ * (iommu_dma_compose_msi_msg).  Types of the ITS driver are private to it
+ * (and share names with KVM's vgic ones): the ___arm flavors below match
+ * the driver's by field names.
+ */
+
+#define H_ITS_ACTIVATE	40
+#define H_ITS_COMPOSE	41
+#define H_DB_PREPARE	42
+#define H_ITS_DEVICE	43
+
+/* a PCI device's bus_type is named "pci" */
+static __always_inline bool is_pci_bus(struct device *dev)
+{
+	const char *name = BPF_CORE_READ(dev, bus, name);
+	char b[4] = {};
+
+	return name && bpf_probe_read_kernel_str(b, sizeof(b), name) == 4 && b[0] == 'p' && b[1] == 'c' &&
+	       b[2] == 'i';
+}
+
+struct its_collection___arm {
+	__u64 target_address;
+	__u16 col_id;
+} __preserve;
+
+struct its_node___arm {
+	__u64 phys_base;
+	struct its_collection___arm *collections;
+} __preserve;
+
+struct event_lpi_map___arm {
+	__u16 *col_map;
+	unsigned long lpi_base;
+	int nr_lpis;
+} __preserve;
+
+struct its_device___arm {
+	struct its_node___arm *its;
+	struct event_lpi_map___arm event_map;
+	__u32 device_id;
+} __preserve;
+
+struct its_cmd_desc___arm {
+	union {
+		struct {
+			struct its_device___arm *dev;
+			__u32 phys_id;
+			__u32 event_id;
+		} its_mapti_cmd;
+	};
+} __preserve;
+
+struct msi_desc___db {
+	unsigned int irq;
+	struct device *dev;
+	__u64 iommu_msi_iova : 58;
+	__u64 iommu_msi_shift : 6;
+} __preserve;
+
+struct iommu_group___arm {
+	struct iommu_domain *domain;
+} __preserve;
+
+static __always_inline struct it_its *its_begin(__u8 type)
+{
+	struct it_its *e;
+
+	if (tgid_filtered())
+		return NULL;
+	e = ev_reserve(sizeof(*e));
+	if (!e)
+		return NULL;
+	__builtin_memset(e, 0, sizeof(*e));
+	ev_hdr(&e->h, type, sizeof(*e), irq_flags(), bpf_ktime_get_ns());
+	e->cpu = ~0u;
+	return e;
+}
+
+/* device-wide fields; the event's collection when event < nr_lpis */
+static __always_inline void its_dev_fields(struct it_its *e, struct its_device___arm *dev, __u32 event, bool per_event)
+{
+	struct its_node___arm *its;
+	__u16 *cm, col = 0;
+
+	if (!dev)
+		return;
+	its = BPF_CORE_READ(dev, its);
+	e->device_id = BPF_CORE_READ(dev, device_id);
+	e->lpi_base = BPF_CORE_READ(dev, event_map.lpi_base);
+	e->nr_lpis = BPF_CORE_READ(dev, event_map.nr_lpis);
+	e->its_phys = its ? BPF_CORE_READ(its, phys_base) : 0;
+	if (!per_event || event >= e->nr_lpis)
+		return;
+	cm = BPF_CORE_READ(dev, event_map.col_map);
+	if (cm && !bpf_probe_read_kernel(&col, sizeof(col), cm + event)) {
+		struct its_collection___arm *c = its ? BPF_CORE_READ(its, collections) : NULL;
+
+		e->cpu = col;
+		if (c) {
+			e->target = BPF_CORE_READ(c + col, target_address);
+			e->col_id = BPF_CORE_READ(c + col, col_id);
+		}
+	}
+}
+
+/* its_create_device(its, dev_id, nvecs, alloc_lpis) -> its_device * */
+static __always_inline void its_device_emit(struct its_device___arm *dev)
+{
+	struct it_its *e;
+
+	if (!dev)
+		return;
+	e = its_begin(IT_EV_ITS_DEVICE);
+	if (!e)
+		return;
+	its_dev_fields(e, dev, 0, false);
+	ev_submit(e, false);
+}
+
+SEC("kprobe")
+int BPF_KPROBE(kp_its_create_device, void *its, __u32 dev_id)
+{
+	struct it_slot *s = slot_push(H_ITS_DEVICE);
+
+	if (s)
+		s->a[0] = dev_id;
+	return 0;
+}
+
+SEC("kretprobe")
+int BPF_KRETPROBE(kr_its_create_device, void *ret)
+{
+	struct it_slot s;
+
+	/* the entry keeps the kprobe pair balanced; the device carries its id */
+	if (slot_pop(H_ITS_DEVICE, &s))
+		its_device_emit(ret);
+	return 0;
+}
+
+SEC("fexit/its_create_device")
+int BPF_PROG(fx_its_create_device, void *its, __u32 dev_id, int nvecs, bool alloc_lpis, void *ret)
+{
+	its_device_emit(ret);
+	return 0;
+}
+
+/* its_irq_domain_activate(domain, d, reserve): picks the CPU (col_map) and
+ * sends MAPTI; reported at exit */
+static __always_inline void its_activate_emit(struct irq_data *d, int ret)
+{
+	struct its_device___arm *dev = (void *)BPF_CORE_READ(d, chip_data);
+	struct it_its *e = its_begin(IT_EV_ITS_ACTIVATE);
+
+	if (!e)
+		return;
+	e->irq = BPF_CORE_READ(d, irq);
+	e->lpi = BPF_CORE_READ(d, hwirq);
+	its_dev_fields(e, dev, 0, false);
+	e->event_id = e->lpi - e->lpi_base;
+	its_dev_fields(e, dev, e->event_id, true);
+	e->ret = ret;
+	ev_submit(e, false);
+}
+
+SEC("kprobe")
+int BPF_KPROBE(kp_its_irq_domain_activate, void *domain, struct irq_data *d)
+{
+	struct it_slot *s = slot_push(H_ITS_ACTIVATE);
+
+	if (s)
+		s->a[0] = (__u64)d;
+	return 0;
+}
+
+SEC("kretprobe")
+int BPF_KRETPROBE(kr_its_irq_domain_activate, int ret)
+{
+	struct it_slot s;
+
+	if (slot_pop(H_ITS_ACTIVATE, &s))
+		its_activate_emit((void *)s.a[0], ret);
+	return 0;
+}
+
+SEC("fexit/its_irq_domain_activate")
+int BPF_PROG(fx_its_irq_domain_activate, void *domain, struct irq_data *d, bool reserve, int ret)
+{
+	its_activate_emit(d, ret);
+	return 0;
+}
+
+/* its_build_mapti_cmd(its, cmd, desc): the command the ITS gets */
+static __always_inline void its_mapti_emit(struct its_cmd_desc___arm *desc)
+{
+	struct its_device___arm *dev = BPF_CORE_READ(desc, its_mapti_cmd.dev);
+	struct it_its *e = its_begin(IT_EV_ITS_MAPTI);
+
+	if (!e)
+		return;
+	e->event_id = BPF_CORE_READ(desc, its_mapti_cmd.event_id);
+	e->lpi = BPF_CORE_READ(desc, its_mapti_cmd.phys_id);
+	its_dev_fields(e, dev, e->event_id, true);
+	ev_submit(e, false);
+}
+
+SEC("kprobe")
+int BPF_KPROBE(kp_its_build_mapti_cmd, void *its, void *cmd, void *desc)
+{
+	its_mapti_emit(desc);
+	return 0;
+}
+
+SEC("fentry/its_build_mapti_cmd")
+int BPF_PROG(fe_its_build_mapti_cmd, void *its, void *cmd, void *desc)
+{
+	its_mapti_emit(desc);
+	return 0;
+}
+
+/* its_irq_compose_msi_msg(d, msg): after it, msg holds what the device
+ * will be given (the doorbell IOVA when translated) */
+static __always_inline void its_compose_emit(struct irq_data *d, struct msi_msg *msg)
+{
+	struct its_device___arm *dev = (void *)BPF_CORE_READ(d, chip_data);
+	struct it_its *e = its_begin(IT_EV_ITS_COMPOSE);
+
+	if (!e)
+		return;
+	e->irq = BPF_CORE_READ(d, irq);
+	e->lpi = BPF_CORE_READ(d, hwirq);
+	its_dev_fields(e, dev, 0, false);
+	e->event_id = e->lpi - e->lpi_base;
+	its_dev_fields(e, dev, e->event_id, true);
+	e->address_lo = BPF_CORE_READ(msg, address_lo);
+	e->address_hi = BPF_CORE_READ(msg, address_hi);
+	e->data = BPF_CORE_READ(msg, data);
+	ev_submit(e, false);
+}
+
+SEC("kprobe")
+int BPF_KPROBE(kp_its_irq_compose_msi_msg, struct irq_data *d, struct msi_msg *msg)
+{
+	struct it_slot *s = slot_push(H_ITS_COMPOSE);
+
+	if (s) {
+		s->a[0] = (__u64)d;
+		s->a[1] = (__u64)msg;
+	}
+	return 0;
+}
+
+SEC("kretprobe")
+int BPF_KRETPROBE(kr_its_irq_compose_msi_msg)
+{
+	struct it_slot s;
+
+	if (slot_pop(H_ITS_COMPOSE, &s))
+		its_compose_emit((void *)s.a[0], (void *)s.a[1]);
+	return 0;
+}
+
+SEC("fexit/its_irq_compose_msi_msg")
+int BPF_PROG(fx_its_irq_compose_msi_msg, struct irq_data *d, struct msi_msg *msg)
+{
+	its_compose_emit(d, msg);
+	return 0;
+}
+
+static __always_inline struct it_doorbell *db_begin(__u8 type)
+{
+	struct it_doorbell *e;
+
+	if (tgid_filtered())
+		return NULL;
+	e = ev_reserve(sizeof(*e));
+	if (!e)
+		return NULL;
+	__builtin_memset(e, 0, sizeof(*e));
+	ev_hdr(&e->h, type, sizeof(*e), irq_flags(), bpf_ktime_get_ns());
+	return e;
+}
+
+/* the desc's device: BDF, and the IOMMU domain (IOVA space) it sits in */
+static __always_inline void db_desc(struct it_doorbell *e, struct msi_desc___db *desc)
+{
+	struct device *dev = BPF_CORE_READ(desc, dev);
+	struct iommu_group___arm *g;
+	struct pci_dev *pdev;
+
+	e->irq = BPF_CORE_READ(desc, irq);
+	if (!dev)
+		return;
+	g = (void *)BPF_CORE_READ(dev, iommu_group);
+	e->domain = g ? (__u64)BPF_CORE_READ(g, domain) : 0;
+	/* only PCI devices carry a BDF (bus_type pci_bus_type) */
+	pdev = dev_to_pci(dev);
+	if (pdev && is_pci_bus(dev)) {
+		pci_bdf(pdev, &e->segment, &e->bus, &e->devfn);
+		e->flags |= IT_DB_F_BDF;
+	}
+}
+
+/* the IOVA the kernel keeps for the desc's doorbell (0 shift: none) */
+static __always_inline bool db_iova(struct msi_desc___db *desc, __u64 phys, __u64 *iova)
+{
+	__u64 page, shift;
+
+	if (!bpf_core_field_exists(desc->iommu_msi_iova))
+		return false;
+	shift = BPF_CORE_READ_BITFIELD_PROBED(desc, iommu_msi_shift);
+	page = BPF_CORE_READ_BITFIELD_PROBED(desc, iommu_msi_iova);
+	if (!shift || shift >= 64)
+		return false;
+	*iova = (page << shift) | (phys & ((1ull << shift) - 1));
+	return true;
+}
+
+/* iommu_get_msi_cookie(domain, base): the domain's msi IOVA window */
+SEC("kprobe")
+int BPF_KPROBE(kp_iommu_get_msi_cookie, void *domain, __u64 base)
+{
+	struct it_doorbell *e = db_begin(IT_EV_MSI_COOKIE);
+
+	if (!e)
+		return 0;
+	e->domain = (__u64)domain;
+	e->base = base;
+	ev_submit(e, false);
+	return 0;
+}
+
+SEC("fentry/iommu_get_msi_cookie")
+int BPF_PROG(fe_iommu_get_msi_cookie, void *domain, __u64 base)
+{
+	struct it_doorbell *e = db_begin(IT_EV_MSI_COOKIE);
+
+	if (!e)
+		return 0;
+	e->domain = (__u64)domain;
+	e->base = base;
+	ev_submit(e, false);
+	return 0;
+}
+
+/* iommu_dma_prepare_msi(desc, msi_addr): maps the doorbell page (once per
+ * domain) and stores its IOVA in the desc; reported at exit */
+static __always_inline void db_prepare_emit(struct msi_desc___db *desc, __u64 phys, int ret)
+{
+	struct it_doorbell *e = db_begin(IT_EV_MSI_PREPARE);
+
+	if (!e)
+		return;
+	db_desc(e, desc);
+	e->phys = phys;
+	e->ret = ret;
+	if (!ret && db_iova(desc, phys, &e->iova))
+		e->flags |= IT_DB_F_IOVA;
+	ev_submit(e, false);
+}
+
+SEC("kprobe")
+int BPF_KPROBE(kp_iommu_dma_prepare_msi, void *desc, __u64 phys)
+{
+	struct it_slot *s = slot_push(H_DB_PREPARE);
+
+	if (s) {
+		s->a[0] = (__u64)desc;
+		s->a[1] = phys;
+	}
+	return 0;
+}
+
+SEC("kretprobe")
+int BPF_KRETPROBE(kr_iommu_dma_prepare_msi, int ret)
+{
+	struct it_slot s;
+
+	if (slot_pop(H_DB_PREPARE, &s))
+		db_prepare_emit((void *)s.a[0], s.a[1], ret);
+	return 0;
+}
+
+SEC("fexit/iommu_dma_prepare_msi")
+int BPF_PROG(fx_iommu_dma_prepare_msi, void *desc, __u64 phys, int ret)
+{
+	db_prepare_emit(desc, phys, ret);
+	return 0;
+}
+
+/* iommu_dma_compose_msi_msg(desc, msg): msg holds the physical doorbell on
+ * entry; the kernel substitutes the IOVA kept in the desc */
+static __always_inline void db_compose_emit(struct msi_desc___db *desc, struct msi_msg *msg)
+{
+	struct it_doorbell *e = db_begin(IT_EV_MSI_DB_COMPOSE);
+
+	if (!e)
+		return;
+	db_desc(e, desc);
+	e->phys = (__u64)BPF_CORE_READ(msg, address_hi) << 32 | BPF_CORE_READ(msg, address_lo);
+	if (db_iova(desc, e->phys, &e->iova))
+		e->flags |= IT_DB_F_IOVA;
+	ev_submit(e, false);
+}
+
+SEC("kprobe")
+int BPF_KPROBE(kp_iommu_dma_compose_msi_msg, void *desc, struct msi_msg *msg)
+{
+	db_compose_emit(desc, msg);
+	return 0;
+}
+
+SEC("fentry/iommu_dma_compose_msi_msg")
+int BPF_PROG(fe_iommu_dma_compose_msi_msg, void *desc, struct msi_msg *msg)
+{
+	db_compose_emit(desc, msg);
+	return 0;
 }

@@ -178,4 +178,10 @@ struct pci_sysdata___it {
 	int domain;
 } __preserve;
 
+/* arm64 (PCI_DOMAINS_GENERIC) keeps it in the bus itself; its sysdata is
+ * the ECAM window, no pci_sysdata. */
+struct pci_bus___dom {
+	int domain_nr;
+} __preserve;
+
 #endif

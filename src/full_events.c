@@ -36,6 +36,13 @@ static const struct {
 	FI(IT_EV_KVM_BYPASS, "kvm_bypass", struct it_bypass, false),
 	FI(IT_EV_KVM_PI_UPDATE, "kvm_pi_update", struct it_kvm_pi_update, false),
 	FI(IT_EV_KVM_HYPERCALL_FN, "kvm_emulate_hypercall", struct it_kvm_hc, true),
+	FI(IT_EV_ITS_DEVICE, "its_device", struct it_its, false),
+	FI(IT_EV_ITS_ACTIVATE, "its_activate", struct it_its, false),
+	FI(IT_EV_ITS_MAPTI, "its_mapti", struct it_its, false),
+	FI(IT_EV_ITS_COMPOSE, "its_compose", struct it_its, false),
+	FI(IT_EV_MSI_COOKIE, "msi_cookie", struct it_doorbell, false),
+	FI(IT_EV_MSI_PREPARE, "msi_prepare", struct it_doorbell, false),
+	FI(IT_EV_MSI_DB_COMPOSE, "msi_doorbell_compose", struct it_doorbell, false),
 #undef FI
 };
 
@@ -458,6 +465,7 @@ void it_full_event_json(struct it_json *j, const struct it_hdr *h)
 		break;
 	}
 	default:
+		it_arm_event_json(j, h);
 		break;
 	}
 }

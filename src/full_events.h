@@ -14,6 +14,8 @@ unsigned int it_full_min_len(unsigned int type);
 bool it_full_is_dataplane(unsigned int type);
 /* Append the payload's fields (the header fields are already written). */
 void it_full_event_json(struct it_json *j, const struct it_hdr *h);
+/* The arm64 ITS / MSI doorbell types (130..149), src/arm_events.c. */
+void it_arm_event_json(struct it_json *j, const struct it_hdr *h);
 
 /*
  * IRTE decoding (pure; defined in src/full_events.c with the JSON of the

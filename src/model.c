@@ -139,6 +139,7 @@ struct it_model {
 	struct it_model_stats st;
 	struct it_change recent[GLOBAL_CHANGES];
 	size_t recent_start, nrecent;
+	struct it_arm_model *arm;	/* arm64 ITS / doorbell (model_arm.c) */
 };
 
 /* ------------------------------------------------------------ helpers */
@@ -285,7 +286,13 @@ static struct m_inj *inj_get(struct it_model *m, const struct it_msi_key *k)
 
 struct it_model *it_model_new(void)
 {
-	return calloc(1, sizeof(struct it_model));
+	struct it_model *m = calloc(1, sizeof(struct it_model));
+
+	if (m && !(m->arm = it_arm_model_new())) {
+		free(m);
+		return NULL;
+	}
+	return m;
 }
 
 static void vm_free(struct m_vm *v)
@@ -300,6 +307,7 @@ void it_model_free(struct it_model *m)
 {
 	if (!m)
 		return;
+	it_arm_model_free(m->arm);
 	free(m->irqs);
 	for (size_t i = 0; i < m->nvms; i++)
 		vm_free(&m->vms[i]);
@@ -835,8 +843,20 @@ static void on_msi_write(struct it_model *m, const struct it_msi_msg *e)
 
 	if (!q)
 		return;
-	if ((e->flags & IT_MSI_F_BDF) && !q->bdf[0])
-		snprintf(q->bdf, sizeof(q->bdf), "%04x:%02x:%02x.%x", e->segment, e->bus, e->devfn >> 3, e->devfn & 7);
+	if (e->flags & IT_MSI_F_BDF) {
+		char b[IT_BDF_LEN];
+
+		snprintf(b, sizeof(b), "%04x:%02x:%02x.%x", e->segment, e->bus, e->devfn >> 3, e->devfn & 7);
+		/* another device's message: the irq number was reused (arm64 has
+		 * no vector events to say so) */
+		if (q->bdf[0] && strcmp(q->bdf, b) && e->address_lo) {
+			q->entry = -1;
+			q->name[0] = 0;		/* the old owner's handler name */
+			q->kind = e->flags & IT_MSI_F_MSIX ? "msix" : "msi";
+		}
+		if (e->address_lo || !q->bdf[0])
+			snprintf(q->bdf, sizeof(q->bdf), "%s", b);
+	}
 	if ((e->flags & IT_MSI_F_INDEX) && q->entry < 0)
 		q->entry = (int)e->msi_index;
 	it_msi_decode(((uint64_t)e->address_hi << 32) | e->address_lo, e->data, &d);
@@ -857,6 +877,8 @@ void it_model_event(struct it_model *m, const struct it_hdr *h)
 		m->st.unknown_events++;
 		return;
 	}
+	if (it_arm_model_event(m->arm, h))
+		return;
 	switch (h->type) {
 	case IT_EV_IRQ_NAME:
 	case IT_EV_IRQ_ENTRY: {
@@ -1207,6 +1229,11 @@ int it_model_routes(struct it_model *m, struct it_route **out, size_t *n)
 			continue;
 		struct it_route *r = NEW_ROUTE();
 		route_from_irq(m, q, r);
+		it_arm_model_fill(m->arm, r->irq, &r->arm);
+		if (r->cpu < 0 && r->arm.its_cpu >= 0) {	/* arm64: the ITS collection's CPU */
+			r->cpu = r->arm.its_cpu;
+			r->cpu_src = "its";
+		}
 	}
 	for (size_t vi = 0; vi < m->nvms; vi++) {
 		struct m_vm *v = &m->vms[vi];

@@ -14,6 +14,7 @@
 #include "agg.h"
 #include "events.h"
 #include "snapshot.h"
+#include "model_arm.h"
 
 #define IT_ROUTE_CHANGES 16
 #define IT_NAME_LEN 64
@@ -75,6 +76,7 @@ struct it_route {
 	struct it_hist accept;		/* guest: injection -> APIC accept */
 	struct it_changes changes;
 	char unknown[192];		/* what is not known and why, "" */
+	struct it_route_arm arm;	/* arm64: ITS translation and MSI doorbell */
 };
 
 struct it_model;

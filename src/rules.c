@@ -67,11 +67,21 @@ static const struct it_rule_info catalogue[IT_RULE_MAX + 1] = {
 				"interrupts no handler claimed (IRQ_NONE) at a rate", IT_RP_RATE | IT_RP_CLEAR | IT_RP_FOR },
 	[IT_RULE_VECTOR_EXHAUSTED] = { IT_RULE_VECTOR_EXHAUSTED, "IRT017", "vector-exhaustion", IT_SEV_WARNING,
 				       "a CPU's interrupt vector space is (nearly) exhausted", IT_RP_MIN_FREE | IT_RP_HOLD },
+	[IT_RULE_DOORBELL_SHARED] = { IT_RULE_DOORBELL_SHARED, "IRT030", "msi-doorbell-shared", IT_SEV_CRITICAL,
+				      "MSI doorbell page mapped for several owners on a controller without device-id isolation",
+				      0 },
+	[IT_RULE_DOORBELL_PHYS] = { IT_RULE_DOORBELL_PHYS, "IRT031", "msi-physical-doorbell", IT_SEV_WARNING,
+				    "MSI written with the physical doorbell address (not translated by an IOMMU)", 0 },
 };
+
+bool it_rule_exists(int id)
+{
+	return id >= 1 && id <= IT_RULE_MAX && catalogue[id].code;
+}
 
 const struct it_rule_info *it_rule_info(int id)
 {
-	if (id < 1 || id > IT_RULE_MAX)
+	if (!it_rule_exists(id))
 		return NULL;
 	return &catalogue[id];
 }
@@ -85,14 +95,14 @@ int it_rule_lookup(const char *s)
 	if (!s || !*s)
 		return -1;
 	for (int i = 1; i <= IT_RULE_MAX; i++)
-		if (!strcasecmp(s, catalogue[i].code) || !strcasecmp(s, catalogue[i].name))
+		if (it_rule_exists(i) && (!strcasecmp(s, catalogue[i].code) || !strcasecmp(s, catalogue[i].name)))
 			return i;
 	if (!strncasecmp(p, "IRT", 3))
 		p += 3;
 	if (*p < '0' || *p > '9')
 		return -1;
 	v = strtol(p, &end, 10);
-	if (*end || v < 1 || v > IT_RULE_MAX)
+	if (*end || !it_rule_exists((int)v))
 		return -1;
 	return (int)v;
 }
@@ -1283,6 +1293,12 @@ static bool coverage(const struct it_rules *r, int id, char *reason, size_t len)
 		NEED(r->env.full, "handler return values are aggregated away unless every event is streamed "
 				  "(check --full, record --full)");
 		break;
+	case IT_RULE_DOORBELL_SHARED:
+	case IT_RULE_DOORBELL_PHYS:
+		NEED(h & IT_HOPB_MSI_COMPOSE, "MSI doorbells unseen: the msi-compose hooks (its_irq_compose_msi_msg, "
+		     "iommu_dma_compose_msi_msg; fentry/kprobe tier) are not attached");
+		NOTE("sees the doorbells of interrupts activated while tracing (an IOMMU-DMA platform: arm64 ITS)");
+		break;
 	case IT_RULE_VECTOR_EXHAUSTED:
 		NEED(h & (IT_HOPB_VECTOR_MATRIX | IT_HOPB_VECTOR),
 		     "vector space unseen: the irq_matrix and irq_vectors tracepoints are not attached");
@@ -2063,6 +2079,96 @@ static void r_unhandled(struct evalctx *x)
 	}
 }
 
+/* ---- arm64: the MSI doorbell (route fields from model_arm.c) ---- */
+
+/* IRT030: one doorbell page reachable from the IOVA spaces of several
+ * owners (two VMs, or a VM and the host).  Harmless where the interrupt
+ * controller tells devices apart by the bus' device id (the GICv3 ITS:
+ * routes with ITS translation); otherwise a device of one owner can raise
+ * the other's interrupts through the shared doorbell. */
+static void r_doorbell_shared(struct evalctx *x)
+{
+	for (size_t i = 0; i < x->nrt; i++) {
+		const struct it_route *a = &x->rt[i];
+		uint64_t page = a->arm.doorbell_phys & ~0xfffull;
+
+		if (a->rk != IT_ROUTE_HOST || !a->arm.doorbell)
+			continue;
+		for (size_t k = i + 1; k < x->nrt; k++) {
+			const struct it_route *b = &x->rt[k];
+			char oa[96], ob[96];
+			struct r_match mt;
+
+			if (b->rk != IT_ROUTE_HOST || !b->arm.doorbell || (b->arm.doorbell_phys & ~0xfffull) != page)
+				continue;
+			if (a->owner_vm == b->owner_vm && (!a->owner_vm || a->owner_pid == b->owner_pid))
+				continue;	/* same owner */
+			if (a->arm.its && b->arm.its)
+				continue;	/* device-id isolation */
+			owner_desc(oa, sizeof(oa), a);
+			owner_desc(ob, sizeof(ob), b);
+			m_init(&mt, IT_RULE_DOORBELL_SHARED);
+			snprintf(mt.key, sizeof(mt.key), "page:%llx:%d:%d", (unsigned long long)page, a->irq, b->irq);
+			mt.bdf = a->bdf;
+			mt.irq = a->irq;
+			if (a->owner_vm || b->owner_vm) {
+				mt.vm = a->owner_vm ? a->owner_name : b->owner_name;
+				mt.vm_pid = a->owner_vm ? a->owner_pid : b->owner_pid;
+			}
+			m_msg(&mt,
+			      "doorbell %#llx is reachable from %s (%s irq %d, IOVA space %#llx) and %s (%s irq %d, %#llx); "
+			      "the interrupt controller does not tell their devices apart",
+			      (unsigned long long)a->arm.doorbell_phys, oa, a->bdf, a->irq,
+			      (unsigned long long)a->arm.domain, ob, b->bdf, b->irq, (unsigned long long)b->arm.domain);
+			emit(x, &mt);
+		}
+	}
+}
+
+/* IRT031: a device given the physical doorbell.  Behind a translating
+ * IOMMU domain (one with an MSI window) its write faults or lands
+ * elsewhere: the doorbell fix-up is missing; without one, the device's DMA
+ * is not translated at all and reaches the doorbell and all memory. */
+static void r_doorbell_phys(struct evalctx *x)
+{
+	for (size_t i = 0; i < x->nrt; i++) {
+		const struct it_route *h = &x->rt[i];
+		char own[96];
+		struct r_match mt;
+
+		if (h->rk != IT_ROUTE_HOST || !h->arm.doorbell || h->arm.translated)
+			continue;
+		owner_desc(own, sizeof(own), h);
+		m_init(&mt, IT_RULE_DOORBELL_PHYS);
+		snprintf(mt.key, sizeof(mt.key), "irq:%d", h->irq);
+		mt.bdf = h->bdf;
+		mt.irq = h->irq;
+		if (h->owner_vm) {
+			mt.vm = h->owner_name;
+			mt.vm_pid = h->owner_pid;
+		}
+		if (h->arm.msi_base)
+			m_msg(&mt,
+			      "%s irq %d (%s) writes the physical doorbell %#llx although its IOMMU domain %#llx "
+			      "translates (MSI window at %#llx): the doorbell was not mapped for it",
+			      h->bdf, h->irq, own, (unsigned long long)h->arm.doorbell_phys,
+			      (unsigned long long)h->arm.domain, (unsigned long long)h->arm.msi_base);
+		else if (h->arm.domain)
+			m_msg(&mt,
+			      "%s irq %d (%s) writes the physical doorbell %#llx: its IOMMU domain %#llx has no MSI "
+			      "window (no msi reserved region, no cookie); unless that domain is an identity one the "
+			      "write faults",
+			      h->bdf, h->irq, own, (unsigned long long)h->arm.doorbell_phys,
+			      (unsigned long long)h->arm.domain);
+		else
+			m_msg(&mt,
+			      "%s irq %d (%s) writes the physical doorbell %#llx: no IOMMU translates its DMA "
+			      "(no IOMMU domain), nothing stands between it and the doorbell or memory",
+			      h->bdf, h->irq, own, (unsigned long long)h->arm.doorbell_phys);
+		emit(x, &mt);
+	}
+}
+
 static void r_vector_space(struct evalctx *x)
 {
 	unsigned int min = x->r->conf.rule[IT_RULE_VECTOR_EXHAUSTED].min_free;
@@ -2106,7 +2212,7 @@ int it_rules_eval(struct it_rules *r, struct it_model *m, uint64_t now)
 	for (size_t i = 0; i < r->nrates; i++)
 		r->rates[i].touched = false;
 	for (int id = 1; id <= IT_RULE_MAX; id++) {
-		r->evaluated[id] = r->conf.rule[id].enabled && coverage(r, id, reason, sizeof(reason));
+		r->evaluated[id] = it_rule_exists(id) && r->conf.rule[id].enabled && coverage(r, id, reason, sizeof(reason));
 		if (!r->evaluated[id])
 			continue;
 		switch (id) {
@@ -2127,6 +2233,8 @@ int it_rules_eval(struct it_rules *r, struct it_model *m, uint64_t now)
 		case IT_RULE_ROUTE_FAIL: r_occurrences(&x, id); break;
 		case IT_RULE_UNHANDLED: r_unhandled(&x); break;
 		case IT_RULE_VECTOR_EXHAUSTED: r_vector_space(&x); break;
+		case IT_RULE_DOORBELL_SHARED: r_doorbell_shared(&x); break;
+		case IT_RULE_DOORBELL_PHYS: r_doorbell_phys(&x); break;
 		}
 	}
 	/* rate trackers of routes that vanished restart from zero if they return */
@@ -2168,7 +2276,7 @@ void it_rules_status(const struct it_rules *r, int rule, struct it_rule_status *
 {
 	memset(st, 0, sizeof(*st));
 	st->rule = rule;
-	if (rule < 1 || rule > IT_RULE_MAX)
+	if (!it_rule_exists(rule))
 		return;
 	st->enabled = r->conf.rule[rule].enabled;
 	st->severity = r->conf.rule[rule].severity;

@@ -53,8 +53,14 @@ enum it_rule_id {
 	IT_RULE_ROUTE_FAIL = 15,	/* KVM_SET_GSI_ROUTING / KVM_IRQFD failed */
 	IT_RULE_UNHANDLED = 16,		/* interrupts no handler claimed */
 	IT_RULE_VECTOR_EXHAUSTED = 17,	/* per-CPU vector space exhausted */
-	IT_RULE_MAX = 17,
+	/* 18..29: not assigned (it_rule_exists() is false) */
+	IT_RULE_DOORBELL_SHARED = 30,	/* arm64: doorbell page in several owners' IOVA spaces, no device-id isolation */
+	IT_RULE_DOORBELL_PHYS = 31,	/* arm64: MSI written with the physical doorbell */
+	IT_RULE_MAX = 31,
 };
+
+/* false for the unassigned numbers between rules */
+bool it_rule_exists(int id);
 
 /* Routing hops (struct it_hook.hop names) as bits. */
 enum {

@@ -219,6 +219,8 @@ static void print_text(struct check_state *st, const char *source, double secs, 
 
 	it_rules_counts(st->rules, counts);
 	for (int id = 1; id <= IT_RULE_MAX; id++) {
+		if (!it_rule_exists(id))
+			continue;
 		it_rules_status(st->rules, id, &rs);
 		if (!rs.enabled)
 			ndis++;
@@ -231,7 +233,7 @@ static void print_text(struct check_state *st, const char *source, double secs, 
 		}
 	}
 	printf("irqtrail check: %s, %.1f s; rules from %s; %d rules: %u evaluated, %u inactive, %u disabled\n", source,
-	       secs, rules_file ? rules_file : "built-in defaults", IT_RULE_MAX, neval, nin, ndis);
+	       secs, rules_file ? rules_file : "built-in defaults", neval + nin + ndis, neval, nin, ndis);
 	for (int sev = IT_SEV_CRITICAL; sev >= IT_SEV_INFO; sev--)
 		for (size_t i = 0; i < nf; i++) {
 			const struct it_rule_info *ri = it_rule_info(f[i].rule);
@@ -244,12 +246,16 @@ static void print_text(struct check_state *st, const char *source, double secs, 
 	if (nin) {
 		printf("Inactive (the hooks or data they need are missing here; they did NOT pass):\n");
 		for (int id = 1; id <= IT_RULE_MAX; id++) {
+			if (!it_rule_exists(id))
+				continue;
 			it_rules_status(st->rules, id, &rs);
 			if (rs.enabled && !rs.evaluating)
 				printf("  %s %s: %s\n", it_rule_info(id)->code, it_rule_info(id)->name, rs.reason);
 		}
 	}
 	for (int id = 1, first = 1; id <= IT_RULE_MAX; id++) {
+		if (!it_rule_exists(id))
+			continue;
 		it_rules_status(st->rules, id, &rs);
 		if (!rs.enabled || !rs.evaluating || !rs.reason[0])
 			continue;
@@ -260,6 +266,8 @@ static void print_text(struct check_state *st, const char *source, double secs, 
 	}
 	bool first = true;
 	for (int id = 1; id <= IT_RULE_MAX; id++) {
+		if (!it_rule_exists(id))
+			continue;
 		it_rules_status(st->rules, id, &rs);
 		if (rs.enabled && !rs.silenced)
 			continue;
@@ -326,6 +334,8 @@ static void print_json(struct check_state *st, const char *source, double secs, 
 	jw_key(&j, "rules");
 	jw_arr_begin(&j);
 	for (int id = 1; id <= IT_RULE_MAX; id++) {
+		if (!it_rule_exists(id))
+			continue;
 		const struct it_rule_info *ri = it_rule_info(id);
 		const char *status;
 

@@ -150,19 +150,39 @@ int cmd_explain(int argc, char **argv)
 		       x->entry >= 0 ? (snprintf(vb, sizeof(vb), "%d", x->entry), vb) : "?", x->irq, x->name);
 		printf("  chip %s%s\n", x->chip[0] ? x->chip : "(unknown)",
 		       blind_domain ? "; domain chain from the chip name only (allocation hooks not attached)" : "");
-		if (x->cpu >= 0)
-			printf("  delivered to CPU %d (%s)", x->cpu,
-			       !strcmp(x->cpu_src, "snapshot") ? "effective affinity at start" : "last vector event");
-		else
-			printf("  CPU unknown");
-		if (x->vector >= 0)
-			printf(", vector %#x", x->vector);
-		else
-			printf(", vector unknown until its next move (no irq debugfs on this kernel)");
-		if (x->apicid >= 0)
-			printf(", APIC id %d", x->apicid);
-		printf("\n");
-		if (x->remapped)
+		if (x->arm.its && x->cpu >= 0 && !strcmp(x->cpu_src, "its")) {
+			/* arm64: an LPI, no vector; the ITS collection is the CPU */
+			printf("  delivered to CPU %d (its ITS collection)\n", x->cpu);
+		} else {
+			if (x->cpu >= 0)
+				printf("  delivered to CPU %d (%s)", x->cpu,
+				       !strcmp(x->cpu_src, "snapshot") ? "effective affinity at start" : "last vector event");
+			else
+				printf("  CPU unknown");
+			if (x->vector >= 0)
+				printf(", vector %#x", x->vector);
+			else
+				printf(", vector unknown until its next move (no irq debugfs on this kernel)");
+			if (x->apicid >= 0)
+				printf(", APIC id %d", x->apicid);
+			printf("\n");
+		}
+		if (x->arm.its) {
+			printf("  GICv3 ITS: device id %#x, event id %u -> LPI %u", x->arm.device_id, x->arm.event_id,
+			       x->arm.lpi);
+			if (x->arm.its_cpu >= 0)
+				printf(" -> collection of CPU %d", x->arm.its_cpu);
+			printf("\n");
+		}
+		if (x->arm.doorbell && x->arm.translated)
+			printf("  MSI doorbell: the device writes IOVA %#llx, mapped by its IOMMU domain onto the ITS doorbell %#llx\n",
+			       (unsigned long long)x->arm.doorbell_iova, (unsigned long long)x->arm.doorbell_phys);
+		else if (x->arm.doorbell)
+			printf("  MSI doorbell: the device writes the physical doorbell %#llx (no IOMMU translation)\n",
+			       (unsigned long long)x->arm.doorbell_phys);
+		if (x->arm.its || x->arm.doorbell)
+			(void)0;	/* the ITS and doorbell lines above stand for the IRTE */
+		else if (x->remapped)
 			printf("  IRTE: %s\n", x->irte ? "see routes -j" :
 			       blind_irte ? "contents unknown: reading IRTEs needs the fentry/kprobe tier (modify_irte), which this kernel lacks, or IOMMU debugfs" :
 					    "not written since start");

@@ -457,6 +457,8 @@ static void render(struct serve_state *st, struct it_session *s, struct buf *b)
 	help(b, "irqtrail_rule_evaluating", "gauge",
 	     "1 when a rule is enabled and has the hooks and data it needs; 0 = inactive or disabled (not passing).");
 	for (int id = 1; id <= IT_RULE_MAX; id++) {
+		if (!it_rule_exists(id))
+			continue;
 		struct it_rule_status rs;
 
 		it_rules_status(st->rules, id, &rs);
@@ -468,6 +470,8 @@ static void render(struct serve_state *st, struct it_session *s, struct buf *b)
 	}
 	help(b, "irqtrail_alerts_total", "counter", "Findings raised, by rule.");
 	for (int id = 1; id <= IT_RULE_MAX; id++) {
+		if (!it_rule_exists(id))
+			continue;
 		struct it_rule_status rs;
 
 		it_rules_status(st->rules, id, &rs);
@@ -479,6 +483,8 @@ static void render(struct serve_state *st, struct it_session *s, struct buf *b)
 	}
 	help(b, "irqtrail_alerts_active", "gauge", "Findings active now, by rule.");
 	for (int id = 1; id <= IT_RULE_MAX; id++) {
+		if (!it_rule_exists(id))
+			continue;
 		struct it_rule_status rs;
 
 		it_rules_status(st->rules, id, &rs);

@@ -104,6 +104,24 @@ static const struct spec specs[] = {
 	{ "kvm_emulate_hypercall", "kvm_emulate_hypercall", NULL,
 	  { "fe_kvm_emulate_hypercall", "fx_kvm_emulate_hypercall" },
 	  { "kp_kvm_emulate_hypercall", "kr_kvm_emulate_hypercall" }, NULL },
+	/* arm64: GICv3 ITS and the MSI doorbell */
+	{ "its_create_device", "its_create_device", NULL,
+	  { NULL, "fx_its_create_device" }, { "kp_its_create_device", "kr_its_create_device" }, NULL },
+	{ "its_irq_domain_activate", "its_irq_domain_activate", NULL,
+	  { NULL, "fx_its_irq_domain_activate" },
+	  { "kp_its_irq_domain_activate", "kr_its_irq_domain_activate" }, NULL },
+	{ "its_build_mapti_cmd", "its_build_mapti_cmd", NULL,
+	  { "fe_its_build_mapti_cmd", NULL }, { "kp_its_build_mapti_cmd", NULL }, NULL },
+	{ "its_irq_compose_msi_msg", "its_irq_compose_msi_msg", NULL,
+	  { NULL, "fx_its_irq_compose_msi_msg" },
+	  { "kp_its_irq_compose_msi_msg", "kr_its_irq_compose_msi_msg" }, NULL },
+	{ "iommu_get_msi_cookie", "iommu_get_msi_cookie", NULL,
+	  { "fe_iommu_get_msi_cookie", NULL }, { "kp_iommu_get_msi_cookie", NULL }, NULL },
+	{ "iommu_dma_prepare_msi", "iommu_dma_prepare_msi", NULL,
+	  { NULL, "fx_iommu_dma_prepare_msi" },
+	  { "kp_iommu_dma_prepare_msi", "kr_iommu_dma_prepare_msi" }, NULL },
+	{ "iommu_dma_compose_msi_msg", "iommu_dma_compose_msi_msg", NULL,
+	  { "fe_iommu_dma_compose_msi_msg", NULL }, { "kp_iommu_dma_compose_msi_msg", NULL }, NULL },
 };
 #define NSPECS (sizeof(specs) / sizeof(specs[0]))
 

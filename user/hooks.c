@@ -91,6 +91,13 @@ const struct it_hook it_hooks[] = {
 	KF("vmx_pi_update_irte", "vmx_pi_update_irte", "posted-irte", "VMX posted-interrupt IRTE update"),
 	KF("avic_pi_update_irte", "avic_pi_update_irte", "posted-irte", "AVIC guest-mode IRTE update"),
 	KF("kvm_emulate_hypercall", "kvm_emulate_hypercall", "hypercall", "hypercall entry with return value"),
+	KF("its_create_device", "its_create_device", "its", "arm64 ITS device: device id, LPI range"),
+	KF("its_irq_domain_activate", "its_irq_domain_activate", "its", "arm64 ITS: irq -> event id, LPI, target CPU"),
+	KF("its_build_mapti_cmd", "its_build_mapti_cmd", "its", "arm64 ITS MAPTI command (device, event, LPI, collection)"),
+	KF("its_irq_compose_msi_msg", "its_irq_compose_msi_msg", "msi-compose", "arm64 ITS message: doorbell address and event id"),
+	KF("iommu_get_msi_cookie", "iommu_get_msi_cookie", "msi-doorbell", "MSI IOVA window of an IOMMU domain"),
+	KF("iommu_dma_prepare_msi", "iommu_dma_prepare_msi", "msi-doorbell", "doorbell page mapped into the device's IOVA space"),
+	KF("iommu_dma_compose_msi_msg", "iommu_dma_compose_msi_msg", "msi-doorbell", "doorbell IOVA substituted into the message"),
 };
 const size_t it_nhooks = sizeof(it_hooks) / sizeof(it_hooks[0]);
 

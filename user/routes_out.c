@@ -52,6 +52,39 @@ static void lat_json(struct it_json *j, const struct it_route *r)
 	}
 }
 
+/* arm64: "its" (device id, event id -> LPI -> CPU) and "doorbell" (the ITS's
+ * physical doorbell and the IOVA the device holds), only when known */
+static void it_route_arm_json(struct it_json *j, const struct it_route_arm *a)
+{
+	if (a->its) {
+		jw_key(j, "its");
+		jw_obj_begin(j);
+		jw_ku64(j, "device_id", a->device_id);
+		jw_ku64(j, "event_id", a->event_id);
+		jw_ku64(j, "lpi", a->lpi);
+		opt_int(j, "cpu", a->its_cpu);
+		if (a->its_cpu >= 0)
+			jw_ku64(j, "redistributor", a->redistributor);
+		jw_obj_end(j);
+	}
+	if (a->doorbell) {
+		jw_key(j, "doorbell");
+		jw_obj_begin(j);
+		jw_ku64(j, "phys", a->doorbell_phys);
+		jw_key(j, "iova");
+		if (a->translated)
+			jw_u64(j, a->doorbell_iova);
+		else
+			jw_null(j);
+		jw_kbool(j, "translated", a->translated);
+		if (a->domain)
+			jw_ku64(j, "domain", a->domain);
+		if (a->msi_base)
+			jw_ku64(j, "msi_base", a->msi_base);
+		jw_obj_end(j);
+	}
+}
+
 void it_route_json(struct it_json *j, const struct it_route *r)
 {
 	jw_obj_begin(j);
@@ -92,6 +125,7 @@ void it_route_json(struct it_json *j, const struct it_route *r)
 	} else {
 		jw_null(j);
 	}
+	it_route_arm_json(j, &r->arm);
 	jw_key(j, "owner");
 	jw_obj_begin(j);
 	jw_kstr(j, "kind", r->owner_vm ? "vm" : "host");

@@ -133,14 +133,17 @@ void top_alerts_summary(struct top_alerts *a, char *buf, size_t len)
 		snprintf(buf, len, "rules engine not available in this build");
 		return;
 	}
+	int nrules = 0;
+
 	for (int id = 1; id <= IT_RULE_MAX; id++) {
 		struct it_rule_status st;
 
+		nrules += it_rule_exists(id);
 		it_rules_status(a->rules, id, &st);
 		on += st.evaluating;
 	}
 	snprintf(buf, len, "no findings: %u of %d rules evaluating (%s; 'irqtrail check' explains the rest)", on,
-		 IT_RULE_MAX, a->source);
+		 nrules, a->source);
 }
 
 void top_alerts_active(struct top_alerts *a, unsigned counts[3])

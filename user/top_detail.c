@@ -160,14 +160,26 @@ static void host_detail(const struct top_frame *f, const struct top_row *row, co
 	char cpu[96] = "  CPU unknown", vec[96] = "";
 	if (r->cpu >= 0)
 		snprintf(cpu, sizeof(cpu), "  delivered to CPU %d (%s)", r->cpu,
-			 !strcmp(r->cpu_src, "snapshot") ? "effective affinity at start" : "last vector event");
+			 !strcmp(r->cpu_src, "snapshot") ? "effective affinity at start" :
+			 !strcmp(r->cpu_src, "its")	 ? "its ITS collection" :
+							   "last vector event");
 	if (r->vector >= 0)
 		snprintf(vec, sizeof(vec), ", vector %#x", r->vector);
 	else
 		snprintf(vec, sizeof(vec), ", vector unknown until its next move");
 	top_lines_add(out, TOP_S_NORMAL, "%s%s%s", cpu, vec,
 		      r->apicid >= 0 ? (snprintf(a, sizeof(a), ", APIC id %d", r->apicid), a) : "");
-	if (r->remapped) {
+	if (r->arm.its)
+		top_lines_add(out, TOP_S_NORMAL, "  GICv3 ITS: device id %#x, event id %u -> LPI %u -> CPU %d", r->arm.device_id,
+			      r->arm.event_id, r->arm.lpi, r->arm.its_cpu);
+	if (r->arm.doorbell)
+		top_lines_add(out, r->arm.translated ? TOP_S_NORMAL : TOP_S_WARN,
+			      "  MSI doorbell %#llx, the device writes %#llx%s", (unsigned long long)r->arm.doorbell_phys,
+			      (unsigned long long)(r->arm.translated ? r->arm.doorbell_iova : r->arm.doorbell_phys),
+			      r->arm.translated ? " (IOVA of its IOMMU domain)" : " (physical: not translated)");
+	if (r->arm.its || r->arm.doorbell) {
+		/* arm64: the ITS and doorbell lines stand for the IRTE */
+	} else if (r->remapped) {
 		if (r->irte)
 			top_lines_add(out, TOP_S_NORMAL, "  IRTE %u: %s, dest %#x, vector %#x, SVT %u SQ %u", r->irte->index,
 				      r->irte->posted ? "posted" : "remapped", r->irte->dest_id, r->irte->vector,

@@ -3,7 +3,8 @@
 # AMD IOMMU doing interrupt remapping, edu and e1000e bound to vfio-pci,
 # irqtrail running inside the guest; the host asserts on its output.
 #
-#   make lab                 every configuration (intel/amd x 6.12/6.1)
+#   make lab                 every configuration (intel/amd x 6.12/6.1, and
+#                            arm64 x 6.12/6.1: tests/lab/arm64/lab.mk)
 #   make lab LAB="intel-6.12 amd-6.12"
 #   make lab-build           the static guest binaries only
 #   make lab-examples        copy the 6.12 runs' recordings into examples/
@@ -13,7 +14,9 @@
 # Downloads are cached in $(LAB_CACHE) (outside the tree).
 
 LAB_CACHE ?= /var/cache/irqtrail-lab
-LAB ?= intel-6.12 amd-6.12 intel-6.1 amd-6.1
+LAB ?= intel-6.12 amd-6.12 intel-6.1 amd-6.1 arm64-6.12 arm64-6.1 arm64-6.12-nosmmu
+LAB_X86 = $(filter-out arm64-%,$(LAB))
+LAB_ARM64 = $(filter arm64-%,$(LAB))
 LAB_OUT := .output/lab
 LAB_CFLAGS := -O2 -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE
 
@@ -45,8 +48,13 @@ $(LAB_OUT)/core_check: tests/lab/core_check.c
 
 lab-build: $(LAB_OUT)/irqtrail $(LAB_OUT)/labdev $(LAB_OUT)/labkvm
 
-lab: lab-build
-	$(Q)LAB_CACHE=$(LAB_CACHE) LAB_OUT=$(CURDIR)/$(LAB_OUT) bash tests/lab/run.sh $(LAB)
+include tests/lab/arm64/lab.mk
+
+lab: $(if $(LAB_X86),lab-build) $(if $(LAB_ARM64),lab-build-arm64)
+	$(Q)rc=0; \
+	$(if $(LAB_X86),LAB_CACHE=$(LAB_CACHE) LAB_OUT=$(CURDIR)/$(LAB_OUT) bash tests/lab/run.sh $(LAB_X86) || rc=1;) \
+	$(if $(LAB_ARM64),$(call lab-arm64-run,$(LAB_ARM64)) || rc=1;) \
+	exit $$rc
 
 core-check: $(LAB_OUT)/core_check $(OUTPUT)/full.bpf.o $(OUTPUT)/irqtrail.bpf.o
 	$(Q)LAB_CACHE=$(LAB_CACHE) bash tests/lab/core-check.sh $(LAB_OUT)/core_check $(OUTPUT)/full.bpf.o $(OUTPUT)/irqtrail.bpf.o

@@ -8,16 +8,20 @@
 # commands it defines are replaced by stubs that say so; everything the lab
 # runs (doctor, stream, routes, record) stays in.  If the static link still
 # fails, the dynamic ./irqtrail is used and mkinitrd.sh copies its libraries.
+# Cross builds (make ARCH=arm64) set NM, LIBDIR (the sysroot's static
+# libraries) and NO_FALLBACK (a failed link is an error there).
 set -uo pipefail
 out=$1; lib=$2; shift 2
 CC=${CC:-gcc}
+NM=${NM:-nm}
+LIBDIR=${LIBDIR:-}
 libdir=$(dirname "$($CC -print-file-name=libc.a)")
 multi=/usr/lib/$($CC -print-multiarch 2>/dev/null)
 objs=()
 stubs=()
 for o in "$@"; do
-	if nm -u "$o" 2>/dev/null | grep -qE ' (MHD_|gnutls_)'; then
-		for f in $(nm --defined-only "$o" | awk '$2 == "T" && $3 ~ /^cmd_/ {print $3}'); do stubs+=("$f"); done
+	if $NM -u "$o" 2>/dev/null | grep -qE ' (MHD_|gnutls_)'; then
+		for f in $($NM --defined-only "$o" | awk '$2 == "T" && $3 ~ /^cmd_/ {print $3}'); do stubs+=("$f"); done
 		continue
 	fi
 	objs+=("$o")
@@ -37,8 +41,9 @@ if [ ${#stubs[@]} -gt 0 ]; then
 	objs+=("${s%.c}.o")
 fi
 libs=()
+[ -n "$LIBDIR" ] && libs+=("-L$LIBDIR")
 for l in bpf elf z zstd ncursesw tinfo inih; do
-	for d in "$multi" "$libdir" /usr/lib /usr/local/lib; do
+	for d in $LIBDIR "$multi" "$libdir" /usr/lib /usr/local/lib; do
 		[ -f "$d/lib$l.a" ] && { libs+=("-l$l"); break; }
 	done
 done
@@ -47,5 +52,6 @@ if $CC -static -o "$out" "${objs[@]}" "$lib" "${libs[@]}" -lpthread -lm 2> "$out
 	[ ${#stubs[@]} -gt 0 ] && echo "  NOTE     static lab irqtrail without: ${stubs[*]}"
 	exit 0
 fi
+[ -n "${NO_FALLBACK:-}" ] && { cat "$out.link.log" >&2; exit 1; }
 echo "  NOTE     static link failed ($(grep -m1 -E 'undefined reference|cannot find' "$out.link.log")); using the dynamic irqtrail"
 cp irqtrail "$out"

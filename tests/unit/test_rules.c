@@ -430,6 +430,12 @@ static void test_catalogue(void **state)
 		const struct it_rule_info *ri = it_rule_info(i);
 		char code[16];
 
+		snprintf(code, sizeof(code), "IRT%03d", i);
+		if (!it_rule_exists(i)) {	/* unassigned numbers */
+			assert_null(ri);
+			assert_int_equal(it_rule_lookup(code), -1);
+			continue;
+		}
 		assert_non_null(ri);
 		assert_int_equal(ri->id, i);
 		snprintf(code, sizeof(code), "IRT%03d", i);
@@ -1132,6 +1138,8 @@ static void test_inactive_without_hooks(void **state)
 	eval(x, T0 + 5 * SEC);
 	assert_int_equal(total_raised(x), 0);
 	for (int id = 1; id <= IT_RULE_MAX; id++) {
+		if (!it_rule_exists(id))
+			continue;
 		it_rules_status(x->r, id, &rs);
 		assert_true(rs.enabled);
 		assert_false(rs.evaluating);	/* inactive, never passing */
@@ -1363,6 +1371,132 @@ static void test_conf_file(void **state)
 	it_rules_conf_free(&c);
 }
 
+/* ------------------------------------------------------------ arm64 doorbell */
+
+static void ev_host_msi(struct fx *x, int irq, uint8_t bus, uint8_t devfn, uint64_t ts)
+{
+	struct it_msi_msg e;
+
+	hdr(&e.h, IT_EV_MSI_WRITE, sizeof(e), ts, 0);
+	e.irq = (uint32_t)irq;
+	e.bus = bus;
+	e.devfn = devfn;
+	e.flags = IT_MSI_F_BDF | IT_MSI_F_MSIX | IT_MSI_F_INDEX;
+	e.address_lo = 0x08000040;
+	feed(x, &e.h);
+}
+
+static void ev_doorbell(struct fx *x, unsigned int type, int irq, uint64_t domain, uint64_t phys, uint64_t iova,
+			uint64_t ts)
+{
+	struct it_doorbell e;
+
+	hdr(&e.h, type, sizeof(e), ts, 0);
+	e.irq = (uint32_t)irq;
+	e.domain = domain;
+	e.phys = phys;
+	e.base = iova & ~0xfffffull;
+	if (iova) {
+		e.iova = iova;
+		e.flags |= IT_DB_F_IOVA;
+	}
+	feed(x, &e.h);
+}
+
+static void ev_its_activate(struct fx *x, int irq, uint32_t devid, uint32_t event, uint64_t ts)
+{
+	struct it_its e;
+
+	hdr(&e.h, IT_EV_ITS_ACTIVATE, sizeof(e), ts, 0);
+	e.irq = (uint32_t)irq;
+	e.device_id = devid;
+	e.event_id = event;
+	e.lpi_base = 8192;
+	e.lpi = 8192 + event;
+	e.nr_lpis = 8;
+	e.cpu = 1;
+	e.its_phys = 0x08080000;
+	feed(x, &e.h);
+}
+
+static void test_doorbell_shared(void **state)
+{
+	struct fx *x = fx_new(ALL_HOPS);
+	struct it_route *rt;
+	size_t n;
+
+	(void)state;
+	vm_with_device(x, VM, "0000:00:03.0", 40, T0);
+	ev_host_msi(x, 41, 0, 4 << 3, T0);	/* a host device on the same doorbell */
+	ev_doorbell(x, IT_EV_MSI_COOKIE, 0, 0xa000, 0, 0x08000000, T0);
+	ev_doorbell(x, IT_EV_MSI_DB_COMPOSE, 40, 0xa000, 0x08090040, 0x08000040, T0);
+	ev_doorbell(x, IT_EV_MSI_DB_COMPOSE, 41, 0xb000, 0x08090040, 0x08000040, T0);
+	eval(x, T0 + SEC);
+	/* no device-id translation seen: one doorbell, a VM and the host */
+	assert_int_equal(active(x, IT_RULE_DOORBELL_SHARED), 1);
+	assert_int_equal(finding(x, IT_RULE_DOORBELL_SHARED)->severity, IT_SEV_CRITICAL);
+	assert_non_null(strstr(finding(x, IT_RULE_DOORBELL_SHARED)->msg, "0x8090040"));
+	assert_int_equal(active(x, IT_RULE_DOORBELL_PHYS), 0);	/* both translated */
+	/* the route carries the doorbell and the window of its domain */
+	assert_int_equal(it_model_routes(x->m, &rt, &n), 0);
+	for (size_t i = 0; i < n; i++)
+		if (rt[i].irq == 40) {
+			assert_true(rt[i].arm.doorbell && rt[i].arm.translated);
+			assert_int_equal(rt[i].arm.doorbell_iova, 0x08000040);
+			assert_int_equal(rt[i].arm.msi_base, 0x08000000);
+		}
+	free(rt);
+	/* the GICv3 ITS tells the devices apart: the finding clears */
+	ev_its_activate(x, 40, 8, 0, T0 + SEC);
+	ev_its_activate(x, 41, 32, 0, T0 + SEC);
+	eval(x, T0 + 2 * SEC);
+	assert_int_equal(active(x, IT_RULE_DOORBELL_SHARED), 0);
+	assert_int_equal(it_model_routes(x->m, &rt, &n), 0);
+	for (size_t i = 0; i < n; i++)
+		if (rt[i].irq == 41) {
+			assert_true(rt[i].arm.its);
+			assert_int_equal(rt[i].arm.device_id, 32);
+			assert_int_equal(rt[i].arm.lpi, 8192);
+			assert_int_equal(rt[i].arm.its_cpu, 1);
+		}
+	free(rt);
+	fx_free(x);
+}
+
+static void test_doorbell_phys(void **state)
+{
+	struct fx *x = fx_new(ALL_HOPS);
+	const struct it_finding *f;
+	size_t nf;
+
+	(void)state;
+	vm_with_device(x, VM, "0000:00:03.0", 40, T0);
+	ev_host_msi(x, 41, 0, 4 << 3, T0);
+	ev_doorbell(x, IT_EV_MSI_COOKIE, 0, 0xa000, 0, 0x08000000, T0);
+	/* behind a translating domain, yet given the physical doorbell */
+	ev_doorbell(x, IT_EV_MSI_DB_COMPOSE, 40, 0xa000, 0x08090040, 0, T0);
+	/* no IOMMU domain at all */
+	ev_doorbell(x, IT_EV_MSI_DB_COMPOSE, 41, 0, 0x08090040, 0, T0);
+	/* a domain without an MSI window (no msi reserved region: no cookie) */
+	ev_host_msi(x, 42, 0, 5 << 3, T0);
+	ev_doorbell(x, IT_EV_MSI_DB_COMPOSE, 42, 0xc000, 0x08090040, 0, T0);
+	eval(x, T0 + SEC);
+	assert_int_equal(active(x, IT_RULE_DOORBELL_PHYS), 3);
+	nf = it_rules_findings(x->r, &f);
+	for (size_t i = 0; i < nf; i++) {
+		if (f[i].rule != IT_RULE_DOORBELL_PHYS)
+			continue;
+		assert_non_null(strstr(f[i].msg, f[i].irq == 40   ? "was not mapped for it" :
+						 f[i].irq == 41 ? "no IOMMU translates" :
+								  "has no MSI window"));
+	}
+	/* the doorbell gets mapped: the VM's finding clears */
+	ev_doorbell(x, IT_EV_MSI_DB_COMPOSE, 40, 0xa000, 0x08090040, 0x08000040, T0 + SEC);
+	eval(x, T0 + 2 * SEC);
+	assert_int_equal(active(x, IT_RULE_DOORBELL_PHYS), 2);
+	fx_free(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1393,6 +1527,8 @@ int main(void)
 		cmocka_unit_test(test_conf_parse),
 		cmocka_unit_test(test_conf_errors),
 		cmocka_unit_test(test_conf_file),
+		cmocka_unit_test(test_doorbell_shared),
+		cmocka_unit_test(test_doorbell_phys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
