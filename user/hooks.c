@@ -20,6 +20,7 @@ const char *it_tier_name(enum it_tier t)
 	case IT_TIER_TRACEPOINT: return "tracepoint";
 	case IT_TIER_SYSCALL: return "syscall";
 	case IT_TIER_UPROBE: return "uprobe";
+	case IT_TIER_ITER: return "iterator";
 	default: return "none";
 	}
 }
@@ -63,6 +64,10 @@ const struct it_hook it_hooks[] = {
 	  "VMM ioctls: KVM_SET_GSI_ROUTING, KVM_IRQFD, KVM_SIGNAL_MSI, VFIO_DEVICE_SET_IRQS, VFIO_GROUP_GET_DEVICE_FD" },
 	{ "syscalls:sys_exit_ioctl", "vmm-ioctl", "tp_sys_exit_ioctl", "syscalls/sys_exit_ioctl", NULL,
 	  "VMM ioctl arguments and return values" },
+
+	/* VM state at start: bpf/iter.bpf.c, loaded by user/iter.c (name: IT_HOOK_VM_ITER) */
+	{ "iter/task_file (VM state at start)", "vm-state", NULL, NULL, NULL,
+	  "GSI routing tables and irqfds of VMs set up before start (struct kvm, read once)" },
 
 	/* fentry/kprobe tier (the full hook set); programs in bpf/full.bpf.c,
 	 * tier chosen per hook by user/full.c */
