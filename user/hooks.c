@@ -74,6 +74,7 @@ const struct it_hook it_hooks[] = {
 	KF("modify_irte", "modify_irte (intel)", "irte-write", "Intel IRTE stores, old and new entry (static, two copies: attached by address)"),
 	KF("modify_irte_ga", "modify_irte_ga (amd)", "irte-write", "AMD IRTE stores, old and new entry (kernels without __modify_irte_ga)"),
 	KF("__modify_irte_ga", "__modify_irte_ga (amd)", "irte-write", "AMD IRTE stores, old and new entry (6.5+)"),
+	KF("modify_irte", "modify_irte (amd)", "irte-write", "AMD 32-bit IRTE stores (IOMMU without GA, amd_iommu_intr=legacy), old and new entry"),
 	KF("intel_ir_set_vcpu_affinity", "intel_ir_set_vcpu_affinity", "posted-irte", "Intel posted-mode switch"),
 	KF("amd_ir_set_vcpu_affinity", "amd_ir_set_vcpu_affinity", "posted-irte", "AMD guest-mode switch"),
 	KF("__irq_domain_alloc_irqs", "__irq_domain_alloc_irqs", "domain-alloc", "allocation per request: top domain, virq, failures"),
