@@ -43,7 +43,6 @@ boot() { # kdir initrd log vendor
 	case $vendor in
 	intel) dev="-device intel-iommu,intremap=on,caching-mode=on"; args="intel_iommu=on" ;;
 	amd) dev="-device amd-iommu,intremap=on"; args="amd_iommu=on" ;;
-	amd32) dev="-device amd-iommu,intremap=on"; args="amd_iommu=on amd_iommu_intr=legacy" ;;	# 32-bit IRTEs
 	esac
 	local limit=${LAB_TIMEOUT:-$([ "${kdir##*kernel-6.1.}" != "$kdir" ] && echo 200 || echo 330)}
 	timeout "$limit" qemu-system-x86_64 \
@@ -87,7 +86,7 @@ declare -A kdirs initrds
 for cfg in "$@"; do
 	vendor=${cfg%%-*}
 	flav=${cfg#*-}
-	case $vendor in intel|amd|amd32) ;; *) echo "lab: unknown configuration $cfg" >&2; exit 2 ;; esac
+	case $vendor in intel|amd) ;; *) echo "lab: unknown configuration $cfg" >&2; exit 2 ;; esac
 	[ -n "${kdirs[$flav]:-}" ] && continue
 	kdirs[$flav]=$("$here/fetch-kernel.sh" "$flav") || { echo "  LAB      kernel $flav not available" >&2; exit 1; }
 	initrds[$flav]=$LAB_RUNS/initrd-$flav.gz
