@@ -48,8 +48,8 @@ lab-build: $(LAB_OUT)/irqtrail $(LAB_OUT)/labdev $(LAB_OUT)/labkvm
 lab: lab-build
 	$(Q)LAB_CACHE=$(LAB_CACHE) LAB_OUT=$(CURDIR)/$(LAB_OUT) bash tests/lab/run.sh $(LAB)
 
-core-check: $(LAB_OUT)/core_check $(OUTPUT)/full.bpf.o $(OUTPUT)/irqtrail.bpf.o
-	$(Q)LAB_CACHE=$(LAB_CACHE) bash tests/lab/core-check.sh $(LAB_OUT)/core_check $(OUTPUT)/full.bpf.o $(OUTPUT)/irqtrail.bpf.o
+core-check: $(LAB_OUT)/core_check $(OUTPUT)/full.bpf.o $(OUTPUT)/irqtrail.bpf.o $(OUTPUT)/iter.bpf.o
+	$(Q)LAB_CACHE=$(LAB_CACHE) bash tests/lab/core-check.sh $(LAB_OUT)/core_check $(OUTPUT)/full.bpf.o $(OUTPUT)/irqtrail.bpf.o $(OUTPUT)/iter.bpf.o
 
 # Copy the recordings of the last 6.12 lab runs into examples/ (small trace
 # files with real IRTE traffic for replay, the dashboard and the rules).
