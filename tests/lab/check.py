@@ -473,6 +473,34 @@ if have_kvm:
         check(all(a["irq"] == irq and a["gsi"] == 31 for a in add), "bypass-add",
               "%d kvm_arch_irq_bypass_add_producer events %s" % (len(add), add[:1]))
 
+# ---------------------------------------------------------------- allocation failure
+
+alloc = read("allocfail.txt")
+if alloc:
+    m = re.search(r"ALLOC_MANY bdf=(\S+) vectors=(\d+) ret=(-?\d+) errno=(\d+)", alloc)
+    # VFIO answers -errno, or the number of vectors it could have had (a
+    # positive return: pci_alloc_irq_vectors gave fewer than asked)
+    if check(m is not None and int(m.group(3)) != 0, "labkvm-alloc-many", m.group(0) if m else alloc.strip()[:200]):
+        bdf, nv = m.group(1), int(m.group(2))
+        err = int(m.group(3)) if int(m.group(3)) > 0 else -int(m.group(4))
+        t_a0, t_a1 = marks.get("a0"), marks.get("a1")
+        io = [e for e in ev("ioctl", t_a0, t_a1, ioctl="VFIO_DEVICE_SET_IRQS") if e.get("ret") == err]
+        si = ev("vfio_set_irqs", t_a0, t_a1, bdf=bdf, count=nv, ret=err)
+        if check(len(io) == 1, "allocfail:ioctl", "VMM got %d for %d vectors; ioctl events with ret %d: %d"
+                 % (err, nv, err, len(io))):
+            proven("VFIO_DEVICE_SET_IRQS allocation failure (ioctl)", io[0])
+        if check(len(si) == 1, "allocfail:vfio", "vfio_pci_set_irqs_ioctl %s count %d ret %d: %d" % (bdf, nv, err, len(si))):
+            proven("vfio_pci_set_irqs_ioctl allocation failure", si[0])
+        # where it failed: the first allocation-level event with an error code
+        # (irqdomain chain, MSI domain entry, vector assignment, VFIO vector)
+        levels = ("domain_alloc_parent", "domain_alloc", "msi_domain_alloc", "vector_alloc", "vector_activate",
+                  "vfio_vector")
+        fails = sorted((e for e in events if e.get("type") in levels and isinstance(e.get("ret"), int) and e["ret"] < 0
+                        and t_a0 <= e["ts"] / 1e9 <= t_a1), key=lambda e: e["ts"])
+        if check(bool(fails), "allocfail:where", "failing allocation events: %s" %
+                 sorted(set((e["type"], e["ret"]) for e in fails))):
+            proven("allocation failure (%s)" % fails[0]["type"], fails[0])
+
 # ---------------------------------------------------------------- routes / record (other commands)
 
 if os.path.exists(path("routes.json")):

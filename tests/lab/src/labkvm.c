@@ -6,6 +6,7 @@
  *
  *   labkvm [-h HYPERCALLS] [-m SIGNAL_MSIS] [-w IRQFD_WRITES] [-e EDU_BDF -f EDU_IRQS]
  *   labkvm -S STOPFILE
+ *   labkvm -A BDF       (a device bound to vfio-pci: every MSI-X vector at once)
  *
  *   hypercalls   a real-mode loop "vmmcall; out 0x10,al; jmp" with rax = 0x77
  *                (an unknown hypercall: KVM answers -KVM_ENOSYS)
@@ -169,6 +170,56 @@ static void edu_irqfd(const char *bdf, int nirq)
 	close(efd);
 }
 
+/* -A: ask VFIO for every MSI-X vector of a device whose table is larger
+ * than what the guest can give (per-device IRTE table, vector matrix): the
+ * allocation fails somewhere in the irqdomain chain or at activation, and
+ * VFIO_DEVICE_SET_IRQS returns the error. */
+static int alloc_many(const char *bdf)
+{
+	char path[256], link[256];
+	struct vfio_irq_info info = { .argsz = sizeof(info), .index = VFIO_PCI_MSIX_IRQ_INDEX };
+	struct vfio_irq_set *s, off = { .argsz = sizeof(off), .index = VFIO_PCI_MSIX_IRQ_INDEX,
+					 .flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER };
+	int container, group, dev, r, e;
+	ssize_t n;
+
+	container = open("/dev/vfio/vfio", O_RDWR);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", bdf);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (container < 0 || n < 0)
+		die("vfio container / group");
+	link[n] = 0;
+	snprintf(path, sizeof(path), "/dev/vfio/%s", basename(link));
+	group = open(path, O_RDWR);
+	if (group < 0 || ioctl(group, VFIO_GROUP_SET_CONTAINER, &container) ||
+	    ioctl(container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
+		die("vfio group");
+	dev = ioctl(group, VFIO_GROUP_GET_DEVICE_FD, bdf);
+	if (dev < 0 || ioctl(dev, VFIO_DEVICE_GET_IRQ_INFO, &info))
+		die("vfio device");
+	s = calloc(1, sizeof(*s) + info.count * sizeof(int));
+	if (!s)
+		die("calloc");
+	s->argsz = (uint32_t)(sizeof(*s) + info.count * sizeof(int));
+	s->flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
+	s->index = VFIO_PCI_MSIX_IRQ_INDEX;
+	s->count = info.count;
+	for (uint32_t i = 0; i < info.count; i++) {
+		int efd = eventfd(0, 0);
+
+		if (efd < 0)
+			die("eventfd");
+		memcpy((char *)s->data + i * sizeof(int), &efd, sizeof(int));
+	}
+	r = ioctl(dev, VFIO_DEVICE_SET_IRQS, s);
+	e = r < 0 ? errno : 0;
+	printf("LABKVM ALLOC_MANY bdf=%s vectors=%u ret=%d errno=%d\n", bdf, info.count, r, e);
+	ioctl(dev, VFIO_DEVICE_SET_IRQS, &off);
+	free(s);
+	close(dev);
+	return 0;
+}
+
 /* -S: the standing VM */
 static int standing(const char *stop)
 {
@@ -265,8 +316,9 @@ int main(int argc, char **argv)
 	uint64_t one = 1;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((opt = getopt(argc, argv, "h:m:w:e:f:S:")) != -1) {
+	while ((opt = getopt(argc, argv, "h:m:w:e:f:S:A:")) != -1) {
 		switch (opt) {
+		case 'A': return alloc_many(optarg);
 		case 'S': return standing(optarg);
 		case 'h': nhc = atoi(optarg); break;
 		case 'm': nmsi = atoi(optarg); break;
