@@ -3,11 +3,13 @@
  * Loader and reader of the start-up VM state iterator.  See iter.h.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "iter.h"
 #include "iter.skel.h"
@@ -18,6 +20,24 @@ struct it_iter {
 	char status[256];
 };
 
+/* Does the kernel's BTF (vmlinux, else the kvm module's) describe KVM's irqfd?
+ * Without it the iterator's relocations cannot resolve. */
+static bool kvm_in_btf(void)
+{
+	struct btf *v = btf__load_vmlinux_btf(), *m;
+	bool ok;
+
+	if (!v)
+		return true;	/* let the load say what is wrong */
+	ok = btf__find_by_name_kind(v, "kvm_kernel_irqfd", BTF_KIND_STRUCT) > 0;
+	if (!ok && (m = btf__load_module_btf("kvm", v))) {
+		ok = btf__find_by_name_kind(m, "kvm_kernel_irqfd", BTF_KIND_STRUCT) > 0;
+		btf__free(m);
+	}
+	btf__free(v);
+	return ok;
+}
+
 int it_iter_open(struct it_iter **out, char *reason, size_t len)
 {
 	struct it_iter *it = calloc(1, sizeof(*it));
@@ -26,6 +46,12 @@ int it_iter_open(struct it_iter **out, char *reason, size_t len)
 	*out = NULL;
 	if (!it)
 		return -ENOMEM;
+	if (!kvm_in_btf()) {
+		snprintf(reason, len, "KVM's types are not in the kernel's BTF (KVM not built, or the kvm module not "
+				      "loaded): no VM to read");
+		free(it);
+		return -ENOENT;
+	}
 	it->skel = iter_bpf__open();
 	if (!it->skel) {
 		ret = -errno;
@@ -37,9 +63,8 @@ int it_iter_open(struct it_iter **out, char *reason, size_t len)
 		/* no BPF_TRACE_ITER (before 5.8), no task_file target, or the
 		 * kernel's BTF lacks KVM's types (KVM not built or not loaded) */
 		snprintf(reason, len, "cannot load the task_file iterator: %s%s", strerror(-ret),
-			 ret == -ESRCH || ret == -ENOENT ?
-				 " (KVM's types are not in the kernel's BTF: kvm not built or its module not loaded)" :
-				 ret == -EINVAL || ret == -EOPNOTSUPP ? " (kernel without BPF iterators?)" : "");
+			 ret == -EINVAL || ret == -EOPNOTSUPP || ret == -ESRCH || ret == -ENOENT ?
+				 " (no BPF iterators or no task_file target: Linux 5.8+)" : "");
 		goto fail;
 	}
 	it->link = bpf_program__attach_iter(it->skel->progs.it_vm_state, NULL);
