@@ -103,6 +103,8 @@ enum it_type {
 /* hdr.flags */
 #define IT_F_DATAPLANE   0x01	/* a per-interrupt / per-injection event */
 #define IT_F_IN_HARDIRQ  0x02	/* emitted while a host irq handler ran on this cpu */
+#define IT_F_SNAPSHOT    0x04	/* synthesized at start from kernel state (the BPF VM state
+				 * iterator), not an event: ioctl records with c.ret 0 */
 
 struct it_hdr {
 	__u64 ts;		/* CLOCK_MONOTONIC ns (bpf_ktime_get_ns) */

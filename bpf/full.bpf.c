@@ -287,7 +287,7 @@ static __always_inline bool in_list(const void *head, void *p, __u32 list_off)
  * ->rlookup_table and ->irq_lookup_table).  The first argument is therefore
  * identified by looking it up in the driver's own lists.
  */
-static __always_inline void h_amd_irte(void *a1, __u16 devid, __u32 index, void *newp)
+static __always_inline void h_amd_irte(void *a1, __u16 devid, __u32 index, void *newp, bool ga)
 {
 	struct amd_iommu_pci_seg___it *seg = NULL;
 	struct amd_iommu___it *iommu = NULL, **rl;
@@ -307,10 +307,22 @@ static __always_inline void h_amd_irte(void *a1, __u16 devid, __u32 index, void 
 		return;
 	__builtin_memset(e, 0, sizeof(*e));
 	ev_hdr(&e->h, IT_EV_IRTE_WRITE, sizeof(*e), irq_flags(), bpf_ktime_get_ns());
-	e->vendor = IT_IRTE_AMD_GA;
+	e->vendor = ga ? IT_IRTE_AMD_GA : IT_IRTE_AMD_32;
 	e->devid = devid;
 	e->index = index;
-	bpf_probe_read_kernel(&e->new_lo, 16, newp);
+	if (ga) {
+		bpf_probe_read_kernel(&e->new_lo, 16, newp);
+	} else {
+		/* union irte * in the source; the IPA-SRA clone may pass
+		 * irte->val itself (the only use): a kernel address is a pointer */
+		__u32 v = 0;
+
+		if ((__u64)newp >= 0xffff800000000000ull)
+			bpf_probe_read_kernel(&v, sizeof(v), newp);
+		else
+			v = (__u32)(__u64)newp;
+		e->new_lo = v;
+	}
 	if (seg) {
 		e->segment = BPF_CORE_READ(seg, id);
 		if (!iommu) {
@@ -323,7 +335,9 @@ static __always_inline void h_amd_irte(void *a1, __u16 devid, __u32 index, void 
 		if (itl)
 			bpf_probe_read_kernel(&tbl, sizeof(tbl), itl + devid);
 		t = tbl ? BPF_CORE_READ(tbl, table) : NULL;
-		if (t && !bpf_probe_read_kernel(&e->old_lo, 16, (void *)t + (__u64)index * 16))
+		if (t && ga && !bpf_probe_read_kernel(&e->old_lo, 16, (void *)t + (__u64)index * 16))
+			e->flags |= IT_IRTE_F_OLD;
+		if (t && !ga && !bpf_probe_read_kernel(&e->old_lo, 4, (void *)t + (__u64)index * 4))
 			e->flags |= IT_IRTE_F_OLD;
 	}
 	if (iommu) {
@@ -336,14 +350,25 @@ static __always_inline void h_amd_irte(void *a1, __u16 devid, __u32 index, void 
 SEC("kprobe")
 int BPF_KPROBE(kp_modify_irte_ga, void *a1, __u16 devid, int index, void *irte)
 {
-	h_amd_irte(a1, devid, index, irte);
+	h_amd_irte(a1, devid, index, irte, true);
+	return 0;
+}
+
+/* AMD modify_irte(iommu, devid, index, union irte *) (6.0+): the 32-bit
+ * IRTE store, used when the IOMMU runs without GA (no GASup, or
+ * amd_iommu_intr=legacy).  Static, a modify_irte.isra.0 clone next to
+ * Intel's copy: attached by address (the copy nearest irq_remapping_alloc). */
+SEC("kprobe")
+int BPF_KPROBE(kp_modify_irte_amd, void *a1, __u16 devid, int index, void *irte)
+{
+	h_amd_irte(a1, devid, index, irte, false);
 	return 0;
 }
 
 SEC("fentry/modify_irte_ga")
 int BPF_PROG(fe_modify_irte_ga, void *iommu, __u16 devid, int index, void *irte)
 {
-	h_amd_irte(iommu, devid, index, irte);
+	h_amd_irte(iommu, devid, index, irte, true);
 	return 0;
 }
 

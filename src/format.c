@@ -79,6 +79,8 @@ int it_event_json(struct it_json *j, const struct it_hdr *h)
 	jw_ku64(j, "tid", h->tid);
 	if (h->flags & IT_F_IN_HARDIRQ)
 		jw_kbool(j, "in_irq", true);
+	if (h->flags & IT_F_SNAPSHOT)
+		jw_kstr(j, "origin", "iterator");
 
 	switch (h->type) {
 	case IT_EV_IRQ_ENTRY:

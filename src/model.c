@@ -48,6 +48,7 @@ struct m_route {
 	uint64_t address;
 	uint32_t data;
 	bool active;
+	bool from_iter;		/* read at start by the VM state iterator, unchanged since */
 	/* messages this GSI carried before (injections with them are its own) */
 	struct {
 		uint64_t address;
@@ -457,6 +458,9 @@ static void on_gsi_commit(struct it_model *m, const struct it_ioctl_gsi_routing 
 		}
 	if (!v)
 		goto out;
+	bool at_start = t->h.flags & IT_F_SNAPSHOT;
+	const char *how = at_start ? " (read at start)" : "";
+
 	if (t->c.ret < 0) {
 		change_add(m, &v->ch, t->h.ts, t->h.pid, "KVM_SET_GSI_ROUTING (%u entries) failed: %lld",
 			   t->nr, (long long)t->c.ret);
@@ -486,10 +490,10 @@ static void on_gsi_commit(struct it_model *m, const struct it_ioctl_gsi_routing 
 			r = &v->routes[v->nroutes++];
 			memset(r, 0, sizeof(*r));
 			r->gsi = (int)e->gsi;
-			change_add(m, &r->ch, t->h.ts, t->h.pid, "gsi %u routed to %s", e->gsi, now);
+			change_add(m, &r->ch, t->h.ts, t->h.pid, "gsi %u routed to %s%s", e->gsi, now, how);
 		} else if (r->address != addr || r->data != e->data) {
 			fmt_msi(old, sizeof(old), r->address, r->data);
-			change_add(m, &r->ch, t->h.ts, t->h.pid, "gsi %u: %s -> %s", e->gsi, old, now);
+			change_add(m, &r->ch, t->h.ts, t->h.pid, "gsi %u: %s -> %s%s", e->gsi, old, now, how);
 			if (r->npast == PAST_MSGS)
 				memmove(r->past, r->past + 1, sizeof(r->past[0]) * (PAST_MSGS - 1));
 			else
@@ -498,8 +502,10 @@ static void on_gsi_commit(struct it_model *m, const struct it_ioctl_gsi_routing 
 			r->past[r->npast - 1].data = r->data;
 		} else if ((size_t)(r - v->routes) < nold && !was[r - v->routes]) {
 			/* a route removed by an earlier table comes back */
-			change_add(m, &r->ch, t->h.ts, t->h.pid, "gsi %u routed to %s", e->gsi, now);
+			change_add(m, &r->ch, t->h.ts, t->h.pid, "gsi %u routed to %s%s", e->gsi, now, how);
 		}
+		if (!at_start || !r->active || r->address != addr || r->data != e->data)
+			r->from_iter = at_start;
 		r->type = e->type;
 		r->address = addr;
 		r->data = e->data;
@@ -549,6 +555,7 @@ static void on_irqfd(struct it_model *m, const struct it_ioctl_irqfd *e)
 {
 	struct m_vm *v = vm_get(m, (int)e->h.pid);
 	bool deassign = e->flags & 1;
+	bool at_start = e->h.flags & IT_F_SNAPSHOT;
 	struct m_route *r;
 
 	if (!v)
@@ -573,8 +580,9 @@ static void on_irqfd(struct it_model *m, const struct it_ioctl_irqfd *e)
 	if (deassign)
 		return;
 	/* KVM refuses a second irqfd on a live eventfd: a successful assign of
-	 * a number already bound means the old one was closed (fd reuse) */
-	for (size_t i = 0; i < v->nirqfds; i++) {
+	 * a number already bound means the old one was closed (fd reuse).  An
+	 * irqfd read at start whose eventfd the VMM closed has no number (-1). */
+	for (size_t i = 0; !(at_start && (int)e->efd < 0) && i < v->nirqfds; i++) {
 		struct m_irqfd *f = &v->irqfds[i];
 		if (f->efd == (int)e->efd && f->active) {
 			struct m_route *old = route_find(v, f->gsi);
@@ -589,7 +597,16 @@ static void on_irqfd(struct it_model *m, const struct it_ioctl_irqfd *e)
 		return;
 	v->irqfds = nf;
 	v->irqfds[v->nirqfds++] = (struct m_irqfd){ .efd = (int)e->efd, .gsi = (int)e->gsi, .active = true };
-	if (r && r->active)
+	if (at_start) {
+		char efd[32];
+		if ((int)e->efd < 0)
+			snprintf(efd, sizeof(efd), "%s", "(closed by the VMM)");
+		else
+			snprintf(efd, sizeof(efd), "%u", e->efd);
+		change_add(m, r && r->active ? &r->ch : &v->ch, e->h.ts, e->h.pid,
+			   "irqfd eventfd %s bound to gsi %u (read at start)%s", efd, e->gsi,
+			   r && r->active ? "" : ", which has no MSI route");
+	} else if (r && r->active)
 		change_add(m, &r->ch, e->h.ts, e->h.pid, "irqfd eventfd %u bound to gsi %u", e->efd, e->gsi);
 	else
 		change_add(m, &v->ch, e->h.ts, e->h.pid, "irqfd eventfd %u bound to gsi %u, which has no MSI route",
@@ -1255,7 +1272,7 @@ int it_model_routes(struct it_model *m, struct it_route **out, size_t *n)
 			r->owner_pid = v->pid;
 			snprintf(r->owner_name, sizeof(r->owner_name), "%s", v->name);
 			r->gsi = g->gsi;
-			r->source = "ioctl";
+			r->source = g->from_iter ? "iterator" : "ioctl";
 			r->host_irq = -1;
 			r->eventfd = -1;
 			r->lat_what = "irq->inject";

@@ -63,7 +63,7 @@ struct it_route {
 	int guest_vector;		/* -1 unknown */
 	const char *dest_mode, *delivery, *trigger;
 	int eventfd;			/* -1 none */
-	const char *source;		/* "snapshot", "ioctl", "signal", "observed" */
+	const char *source;		/* "snapshot", "ioctl", "iterator" (read at start), "signal", "observed" */
 	int host_irq;			/* guest route: the host irq feeding it, -1 */
 	/* statistics over the window */
 	uint64_t count;			/* interrupts (host) or injections (guest) */

@@ -47,6 +47,8 @@ static const struct spec specs[] = {
 	  { "fe_modify_irte_ga", NULL }, { "kp_modify_irte_ga", NULL }, "__modify_irte_ga" },
 	{ "__modify_irte_ga (amd)", "__modify_irte_ga", "irq_remapping_alloc",
 	  { NULL, NULL }, { "kp_modify_irte_ga", NULL }, NULL },
+	{ "modify_irte (amd)", "modify_irte", "irq_remapping_alloc",
+	  { NULL, NULL }, { "kp_modify_irte_amd", NULL }, NULL },
 	{ "intel_ir_set_vcpu_affinity", "intel_ir_set_vcpu_affinity", NULL,
 	  { "fe_intel_ir_set_vcpu_affinity", "fx_intel_ir_set_vcpu_affinity" },
 	  { "kp_intel_ir_set_vcpu_affinity", "kr_intel_ir_set_vcpu_affinity" }, NULL },

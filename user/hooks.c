@@ -20,6 +20,7 @@ const char *it_tier_name(enum it_tier t)
 	case IT_TIER_TRACEPOINT: return "tracepoint";
 	case IT_TIER_SYSCALL: return "syscall";
 	case IT_TIER_UPROBE: return "uprobe";
+	case IT_TIER_ITER: return "iterator";
 	default: return "none";
 	}
 }
@@ -64,11 +65,16 @@ const struct it_hook it_hooks[] = {
 	{ "syscalls:sys_exit_ioctl", "vmm-ioctl", "tp_sys_exit_ioctl", "syscalls/sys_exit_ioctl", NULL,
 	  "VMM ioctl arguments and return values" },
 
+	/* VM state at start: bpf/iter.bpf.c, loaded by user/iter.c (name: IT_HOOK_VM_ITER) */
+	{ "iter/task_file (VM state at start)", "vm-state", NULL, NULL, NULL,
+	  "GSI routing tables and irqfds of VMs set up before start (struct kvm, read once)" },
+
 	/* fentry/kprobe tier (the full hook set); programs in bpf/full.bpf.c,
 	 * tier chosen per hook by user/full.c */
 	KF("modify_irte", "modify_irte (intel)", "irte-write", "Intel IRTE stores, old and new entry (static, two copies: attached by address)"),
 	KF("modify_irte_ga", "modify_irte_ga (amd)", "irte-write", "AMD IRTE stores, old and new entry (kernels without __modify_irte_ga)"),
 	KF("__modify_irte_ga", "__modify_irte_ga (amd)", "irte-write", "AMD IRTE stores, old and new entry (6.5+)"),
+	KF("modify_irte", "modify_irte (amd)", "irte-write", "AMD 32-bit IRTE stores (IOMMU without GA, amd_iommu_intr=legacy), old and new entry"),
 	KF("intel_ir_set_vcpu_affinity", "intel_ir_set_vcpu_affinity", "posted-irte", "Intel posted-mode switch"),
 	KF("amd_ir_set_vcpu_affinity", "amd_ir_set_vcpu_affinity", "posted-irte", "AMD guest-mode switch"),
 	KF("__irq_domain_alloc_irqs", "__irq_domain_alloc_irqs", "domain-alloc", "allocation per request: top domain, virq, failures"),

@@ -17,6 +17,7 @@ enum it_tier {
 	IT_TIER_TRACEPOINT,
 	IT_TIER_SYSCALL,	/* syscall tracepoint decoding of VMM ioctls */
 	IT_TIER_UPROBE,
+	IT_TIER_ITER,		/* BPF iterator, run once at start */
 };
 
 const char *it_tier_name(enum it_tier t);

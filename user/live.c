@@ -11,6 +11,7 @@
 #include "format.h"
 #include "full.h"
 #include "irqtrail.skel.h"
+#include "iter.h"
 #include "live.h"
 
 #define IT_DEFAULT_RINGBUF (64u << 20)
@@ -22,6 +23,7 @@ struct it_live {
 	struct it_hook_status *st;
 	struct bpf_link **links;
 	struct it_full *full;
+	struct it_iter *iter;	/* VM state at start (NULL: not loaded) */
 	size_t nattached;
 	it_event_fn cb;
 	void *ctx;
@@ -43,6 +45,11 @@ void it_hooks_plan(const struct it_features *f, struct it_hook_status *st)
 
 		memset(s, 0, sizeof(*s));
 		s->hook = h;
+		if (!strcmp(h->name, IT_HOOK_VM_ITER)) {
+			snprintf(s->reason, sizeof(s->reason), "%s", f->btf ? "BPF task_file iterator, loaded with the live session"
+									    : "needs the kernel's BTF (CO-RE)");
+			continue;
+		}
 		if (h->prog) {
 			bool sys = !strncmp(h->tp, "syscalls/", 9);
 
@@ -195,6 +202,18 @@ int it_live_open(struct it_live **out, const struct it_live_opts *o, char *err, 
 		if (nf > 0)
 			l->nattached += (size_t)nf;
 	}
+	for (size_t i = 0; i < it_nhooks; i++) {
+		struct it_hook_status *s = &l->st[i];
+
+		if (strcmp(it_hooks[i].name, IT_HOOK_VM_ITER))
+			continue;
+		if (it_iter_open(&l->iter, s->reason, sizeof(s->reason)) == 0) {
+			s->tier = IT_TIER_ITER;
+			s->attached = true;
+		} else {
+			s->tier = IT_TIER_NONE;
+		}
+	}
 	if (!l->nattached) {
 		snprintf(err, errlen, "no hook could attach on this kernel (see 'irqtrail doctor')");
 		ret = -ENOENT;
@@ -294,6 +313,7 @@ void it_live_close(struct it_live *l)
 	if (!l)
 		return;
 	ring_buffer__free(l->rb);
+	it_iter_close(l->iter);
 	it_full_detach(l->full);
 	if (l->links)
 		for (size_t i = 0; i < it_nhooks; i++)
@@ -517,4 +537,18 @@ int it_live_read_agg(struct it_live *l, struct it_agg_frame *f)
 struct it_full *it_live_full(const struct it_live *l)
 {
 	return l->full;
+}
+
+int it_live_read_vm_state(struct it_live *l, uint64_t ts, it_event_fn fn, void *ctx)
+{
+	struct it_vmstate_counts c;
+	int r;
+
+	if (!l->iter)
+		return -EOPNOTSUPP;
+	r = it_iter_read(l->iter, ts, fn, ctx, &c);
+	for (size_t i = 0; i < it_nhooks; i++)
+		if (!strcmp(it_hooks[i].name, IT_HOOK_VM_ITER))
+			snprintf(l->st[i].reason, sizeof(l->st[i].reason), "attached: %s", it_iter_status(l->iter));
+	return r;
 }

@@ -46,6 +46,10 @@ size_t it_live_nattached(const struct it_live *l);
 void it_live_close(struct it_live *l);
 /* The fentry/kprobe tier's state (NULL when it attached nothing). */
 struct it_full *it_live_full(const struct it_live *l);
+/* Run the VM state iterator once (VMs set up before start: their routing
+ * tables and irqfds as IT_F_SNAPSHOT ioctl records, see src/vmstate.h) and
+ * note the result in its hook status.  -EOPNOTSUPP when not loaded. */
+int it_live_read_vm_state(struct it_live *l, uint64_t ts, it_event_fn fn, void *ctx);
 /* Read the in-kernel aggregates (summed over CPUs) into f (it_agg_free it). */
 int it_live_read_agg(struct it_live *l, struct it_agg_frame *f);
 

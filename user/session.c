@@ -259,6 +259,8 @@ int it_session_step(struct it_session *s, int timeout_ms)
 			 * before start to their IRTEs */
 			s->msi_pending = false;
 			it_msi_tables_read(&s->snap, s->start_ts, on_live_record, s);
+			/* and the routing tables and irqfds of VMs set up before start */
+			it_live_read_vm_state(s->live, s->start_ts, on_live_record, s);
 		}
 		int r = it_live_poll(s->live, timeout_ms);
 

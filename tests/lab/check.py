@@ -208,6 +208,7 @@ need = ["__irq_domain_alloc_irqs", "irq_domain_alloc_irqs_parent", "irq_chip_com
 if VENDOR == "intel":
     need.append("modify_irte (intel)")
 else:
+    need.append("modify_irte (amd)")        # the 32-bit store: attaches, never fires under QEMU (GA only)
     need.append("__modify_irte_ga (amd)" if "__modify_irte_ga (amd)" in hooks and
                 hooks["__modify_irte_ga (amd)"]["attached"] else "modify_irte_ga (amd)")
 need.append("msi_domain_alloc_irqs_all_locked" if hooks.get("msi_domain_alloc_irqs_all_locked", {}).get("attached")
@@ -440,6 +441,20 @@ if have_kvm:
         if check(len(fast) == n and all(f["ret"] == 0 for f in fast), "irqfd-fast-path",
                  "kvm_arch_set_irq_inatomic gsi %d: %d, ret %s" % (gsi, len(fast), [f["ret"] for f in fast])):
             proven("kvm_arch_set_irq_inatomic", fast[0])
+    # a SET_IRQS naming an fd that is not open: the failure, with the kernel's
+    # error code, at each level (ioctl, vfio_pci_set_irqs_ioctl, the vector)
+    m = re.search(r"SET_IRQS_BAD bdf=(\S+) fd=(\d+) ret=(-?\d+) errno=(\d+)", kvm)
+    if check(m is not None and int(m.group(3)) < 0, "labkvm-setirqs-bad", m.group(0) if m else "no SET_IRQS_BAD line"):
+        bdf, bfd, err = m.group(1), int(m.group(2)), -int(m.group(4))
+        io = [e for e in ev("ioctl", t_k0, t_k1, ioctl="VFIO_DEVICE_SET_IRQS") if e.get("ret") == err]
+        si = [e for e in ev("vfio_set_irqs", t_k0, t_k1, bdf=bdf, ret=err) if bfd in e.get("fds", [])]
+        vv = ev("vfio_vector", t_k0, t_k1, bdf=bdf, fd=bfd, ret=err)
+        if check(len(io) == 1, "setirqs-fail:ioctl", "VMM errno %d; ioctl events with ret %d: %d" % (-err, err, len(io))):
+            proven("VFIO_DEVICE_SET_IRQS failure (ioctl)", io[0])
+        if check(len(si) == 1, "setirqs-fail:vfio", "vfio_pci_set_irqs_ioctl ret %d with fd %d: %d" % (err, bfd, len(si))):
+            proven("vfio_pci_set_irqs_ioctl failure", si[0])
+        if check(len(vv) == 1, "setirqs-fail:vector", "vfio_msi_set_vector_signal fd %d ret %d: %d" % (bfd, err, len(vv))):
+            proven("vfio_msi_set_vector_signal failure", vv[0])
     b = re.search(r"EDU_IRQ_BEFORE\s+(\d+):((?:\s+\d+)+)\s+\S+", kvm)
     a = re.search(r"EDU_IRQ_AFTER\s+(\d+):((?:\s+\d+)+)\s+\S+", kvm)
     if check(a is not None and b is not None, "labkvm-edu-irq", "guest /proc/interrupts lines around the VFIO->irqfd test"):
@@ -458,6 +473,34 @@ if have_kvm:
         check(all(a["irq"] == irq and a["gsi"] == 31 for a in add), "bypass-add",
               "%d kvm_arch_irq_bypass_add_producer events %s" % (len(add), add[:1]))
 
+# ---------------------------------------------------------------- allocation failure
+
+alloc = read("allocfail.txt")
+if alloc:
+    m = re.search(r"ALLOC_MANY bdf=(\S+) vectors=(\d+) ret=(-?\d+) errno=(\d+)", alloc)
+    # VFIO answers -errno, or the number of vectors it could have had (a
+    # positive return: pci_alloc_irq_vectors gave fewer than asked)
+    if check(m is not None and int(m.group(3)) != 0, "labkvm-alloc-many", m.group(0) if m else alloc.strip()[:200]):
+        bdf, nv = m.group(1), int(m.group(2))
+        err = int(m.group(3)) if int(m.group(3)) > 0 else -int(m.group(4))
+        t_a0, t_a1 = marks.get("a0"), marks.get("a1")
+        io = [e for e in ev("ioctl", t_a0, t_a1, ioctl="VFIO_DEVICE_SET_IRQS") if e.get("ret") == err]
+        si = ev("vfio_set_irqs", t_a0, t_a1, bdf=bdf, count=nv, ret=err)
+        if check(len(io) == 1, "allocfail:ioctl", "VMM got %d for %d vectors; ioctl events with ret %d: %d"
+                 % (err, nv, err, len(io))):
+            proven("VFIO_DEVICE_SET_IRQS allocation failure (ioctl)", io[0])
+        if check(len(si) == 1, "allocfail:vfio", "vfio_pci_set_irqs_ioctl %s count %d ret %d: %d" % (bdf, nv, err, len(si))):
+            proven("vfio_pci_set_irqs_ioctl allocation failure", si[0])
+        # where it failed: the first allocation-level event with an error code
+        # (irqdomain chain, MSI domain entry, vector assignment, VFIO vector)
+        levels = ("domain_alloc_parent", "domain_alloc", "msi_domain_alloc", "vector_alloc", "vector_activate",
+                  "vfio_vector")
+        fails = sorted((e for e in events if e.get("type") in levels and isinstance(e.get("ret"), int) and e["ret"] < 0
+                        and t_a0 <= e["ts"] / 1e9 <= t_a1), key=lambda e: e["ts"])
+        if check(bool(fails), "allocfail:where", "failing allocation events: %s" %
+                 sorted(set((e["type"], e["ret"]) for e in fails))):
+            proven("allocation failure (%s)" % fails[0]["type"], fails[0])
+
 # ---------------------------------------------------------------- routes / record (other commands)
 
 if os.path.exists(path("routes.json")):
@@ -469,6 +512,54 @@ if os.path.exists(path("routes.json")):
               "e1000e irqs %s listed: %s" % (sorted(irqs), sorted(x for x in seen if x is not None)))
     except (ValueError, TypeError) as e:
         fail("routes-json", "unparsable: %s" % e)
+# ---------------------------------------------------------------- VM state at start (iterator)
+
+stand = read("kvmstand.txt")
+if have_kvm or stand:
+    sm = re.search(r"STANDING pid=(\d+) vmfd=(\d+) entries=(\d+)", stand)
+    if check(sm is not None and "LABKVM READY" in stand, "labkvm-standing", stand.splitlines()[0] if stand else "no output"):
+        spid, nent = int(sm.group(1)), int(sm.group(3))
+        want = {}
+        for m in re.finditer(r"ROUTE gsi=(\d+) address=(0x\w+) data=(0x\w+) dest=(\d+) vector=(0x\w+) "
+                             r"dest_mode=(\w+) trigger=(\w+)", stand):
+            want[int(m.group(1))] = {"msi_address": int(m.group(2), 16), "msi_data": int(m.group(3), 16),
+                                     "dest": int(m.group(4)), "guest_vector": int(m.group(5), 16),
+                                     "dest_mode": m.group(6), "trigger": m.group(7)}
+        efds = {int(g): int(e) for g, e in re.findall(r"IRQFD_BOUND gsi=(\d+) eventfd=(\d+)", stand)}
+        h = hooks.get("iter/task_file (VM state at start)")
+        if check(h is not None and h["attached"] and h["tier"] == "iterator", "doctor-attached:vm-state",
+                 "%s: %s" % (h["tier"], h["reason"]) if h else "missing from doctor -j"):
+            # doctor ran while only the standing VM existed: its counts are that VM's
+            m = re.search(r"read (\d+) VMs? \((\d+) process(?:es)?\): (\d+) MSI routes of (\d+) entries, (\d+) irqfds",
+                          h["reason"])
+            got = tuple(int(x) for x in m.groups()) if m else None
+            if check(got == (1, 1, len(want), nent, len(efds)), "iterator-counts",
+                     "doctor: %s; labkvm: 1 VM, %d MSI routes of %d entries, %d irqfds"
+                     % (got, len(want), nent, len(efds))):
+                proven("iter/task_file VM state (counts)", {"hook": h["hook"], "reason": h["reason"]})
+        if os.path.exists(path("routes.json")):
+            try:
+                rows = [r for r in json.loads(read("routes.json"))
+                        if isinstance(r, dict) and r.get("kind") == "guest" and r.get("vm_pid") == spid]
+            except ValueError:
+                rows = []
+            got = {r.get("gsi"): r for r in rows}
+            bad = []
+            if sorted(got) != sorted(want) or len(rows) != len(want):
+                bad.append("gsis %s, labkvm installed %s" % (sorted(r.get("gsi") for r in rows), sorted(want)))
+            for g, w in want.items():
+                r = got.get(g, {})
+                for k, v in w.items():
+                    if r.get(k) != v:
+                        bad.append("gsi %d %s=%r, labkvm %r" % (g, k, r.get(k), v))
+                if r.get("eventfd") != efds.get(g):
+                    bad.append("gsi %d eventfd=%r, labkvm bound %r" % (g, r.get("eventfd"), efds.get(g)))
+                if r.get("source") != "iterator":
+                    bad.append("gsi %d source=%r" % (g, r.get("source")))
+            if check(not bad, "routes-iterator", "; ".join(bad[:6]) or
+                     "%d routes of pid %d (set up before start) as labkvm installed them" % (len(rows), spid)):
+                proven("routes -j, VM set up before start (iterator)", rows[0])
+
 if os.path.exists(path("record.rc")):
     check(read("record.rc").strip().endswith("rc=0") and os.path.getsize(path("lab.itr")) > 0, "record",
           "%s, %d bytes" % (read("record.rc").strip(), os.path.getsize(path("lab.itr")) if os.path.exists(path("lab.itr")) else 0))

@@ -241,6 +241,7 @@ struct hookinfo {
 static const struct hookinfo special[] = {
 	{ "kp_modify_irte", { "modify_irte", NULL }, "irq_2_iommu" },
 	{ "kp_modify_irte_ga", { "modify_irte_ga", "__modify_irte_ga" }, "irte_ga" },
+	{ "kp_modify_irte_amd", { "modify_irte", NULL }, "amd_iommu_pci_seg" },
 	{ "kr_pi_update_irte", { "vmx_pi_update_irte", "avic_pi_update_irte" }, NULL },
 };
 
@@ -253,6 +254,14 @@ static bool supported(struct kbtf *k, const char *prog, char *why, size_t len)
 	if (!strncmp(prog, "tp_", 3) || !strncmp(prog, "raw_", 4)) {
 		/* tracepoint programs load whether or not the event exists; their
 		 * relocations must resolve on every kernel */
+		return true;
+	}
+	if (!strcmp(prog, "it_vm_state")) {
+		/* the VM state iterator: needs KVM's types (vmlinux or kvm module) */
+		if (k && !btf_has_type(k, "kvm_kernel_irqfd")) {
+			snprintf(why, len, "no KVM types");
+			return false;
+		}
 		return true;
 	}
 	if (!strcmp(prog, "irte_table_read")) {
@@ -321,7 +330,8 @@ static int check(const char *obj, struct kbtf *k, const char *label)
 				me = p;
 		}
 		type = bpf_program__type(me);
-		if (type == BPF_PROG_TYPE_TRACING) {
+		/* iterators load like kprobes: relocated against k, verified here */
+		if (type == BPF_PROG_TYPE_TRACING && strncmp(bpf_program__section_name(me), "iter/", 5)) {
 			/* fentry/fexit: the target must exist; the body is its kprobe twin's */
 			const char *sec = bpf_program__section_name(me), *tgt = strchr(sec, '/');
 

@@ -56,8 +56,8 @@ lab: $(if $(LAB_X86),lab-build) $(if $(LAB_ARM64),lab-build-arm64)
 	$(if $(LAB_ARM64),$(call lab-arm64-run,$(LAB_ARM64)) || rc=1;) \
 	exit $$rc
 
-core-check: $(LAB_OUT)/core_check $(OUTPUT)/full.bpf.o $(OUTPUT)/irqtrail.bpf.o
-	$(Q)LAB_CACHE=$(LAB_CACHE) bash tests/lab/core-check.sh $(LAB_OUT)/core_check $(OUTPUT)/full.bpf.o $(OUTPUT)/irqtrail.bpf.o
+core-check: $(LAB_OUT)/core_check $(OUTPUT)/full.bpf.o $(OUTPUT)/irqtrail.bpf.o $(OUTPUT)/iter.bpf.o
+	$(Q)LAB_CACHE=$(LAB_CACHE) bash tests/lab/core-check.sh $(LAB_OUT)/core_check $(OUTPUT)/full.bpf.o $(OUTPUT)/irqtrail.bpf.o $(OUTPUT)/iter.bpf.o
 
 # Copy the recordings of the last 6.12 lab runs into examples/ (small trace
 # files with real IRTE traffic for replay, the dashboard and the rules).

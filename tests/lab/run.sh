@@ -48,6 +48,7 @@ boot() { # kdir initrd log vendor
 	timeout "$limit" qemu-system-x86_64 \
 		-machine q35,accel=tcg -cpu max -smp 2 -m 1G $dev \
 		-device edu -device e1000e,netdev=n0 -netdev user,id=n0,restrict=on \
+		-device virtio-rng-pci,vectors=520 \
 		-kernel "$(ls "$kdir"/boot/vmlinuz-*)" -initrd "$initrd" \
 		-append "console=ttyS0 panic=-1 quiet loglevel=4 $args lab.vendor=$vendor ${LAB_APPEND:-}" \
 		-display none -serial file:"$log" -monitor none -no-reboot </dev/null >"$log.qemu" 2>&1

@@ -67,7 +67,7 @@ if not isinstance(hooks, list) or not hooks:
 for h in hooks:
     missing = [k for k in ("hook", "hop", "tier", "attached", "reason") if k not in h]
     check(not missing, "hook entry lacks %s: %s" % (missing, h))
-    check(h.get("tier") in ("fentry", "kprobe", "tracepoint", "syscall", "none"),
+    check(h.get("tier") in ("fentry", "kprobe", "tracepoint", "syscall", "iterator", "none"),
           "hook %s: unknown tier %r" % (h.get("hook"), h.get("tier")))
     check(isinstance(h.get("attached"), bool), "hook %s: attached is not a boolean" % h.get("hook"))
     if h.get("attached") is False:
@@ -89,7 +89,8 @@ for h in tp_hooks:
         check(h.get("attached") is False, "tracepoint %s is absent but reported attached" % h["hook"])
 for name in ("kvm_msi_set_irq", "irq_handler_entry", "vector_update", "sys_enter_ioctl"):
     check(any(name in h["hook"] for h in tp_hooks), "no tracepoint hook for %s" % name)
-func_hooks = [h for h in hooks if h not in tp_hooks]
+# the VM state iterator (hop vm-state) needs neither kprobes nor fentry
+func_hooks = [h for h in hooks if h not in tp_hooks and h.get("hop") != "vm-state"]
 
 def tier_check(tier, have):
     att = [h["hook"] for h in hooks if h.get("tier") == tier and h.get("attached") is True]

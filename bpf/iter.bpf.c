@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The start-up VM state reader: a task_file iterator, run once when a
+ * session starts, that finds every KVM VM (an anon-inode "kvm-vm" file, its
+ * private_data the struct kvm) and copies what only the kernel holds about
+ * it: its GSI routing table (MSI entries: address, data, flags, devid) and
+ * its irqfds (GSI and eventfd).  It also lists every eventfd file, so user
+ * space can name an irqfd's eventfd by the VMM's fd number.  Records
+ * (struct it_iter_rec) go to the iterator's seq file; user/iter.c reads
+ * them, src/vmstate.c joins them.
+ *
+ * KVM is a module on distribution kernels and the checked-in vmlinux.h may
+ * lack its types: they are ___itr flavors holding only the fields read,
+ * relocated against the running kernel's (vmlinux or kvm module) BTF.
+ * Walks are bounded bpf_loop callbacks, so the verifier's work does not
+ * grow with the table bounds.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "events_iter.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define __preserve_itr __attribute__((preserve_access_index))
+
+/* include/linux/kvm_host.h: an MSI entry of the routing table, hashed per GSI */
+struct kvm_kernel_irq_routing_entry___itr {
+	__u32 gsi;
+	__u32 type;
+	union {
+		struct {
+			__u32 address_lo;
+			__u32 address_hi;
+			__u32 data;
+			__u32 flags;
+			__u32 devid;
+		} msi;
+	};
+	struct hlist_node link;
+} __preserve_itr;
+
+/* the table: map[gsi] heads the entries of that GSI (nr_rt_entries of them) */
+struct kvm_irq_routing_table___itr {
+	__u32 nr_rt_entries;
+	struct hlist_head map[];
+} __preserve_itr;
+
+/* include/linux/kvm_irqfd.h */
+struct kvm_kernel_irqfd___itr {
+	int gsi;
+	struct eventfd_ctx *eventfd;
+	struct list_head list;
+} __preserve_itr;
+
+/* fs/eventfd.c (private to that file, in BTF) */
+struct eventfd_ctx___itr {
+	int id;
+} __preserve_itr;
+
+/* irq_routing exists where the architecture has irq routing (x86, arm64,
+ * s390, riscv); irqfds.items since irqfds became a list (3.x) */
+struct kvm___itr {
+	struct kvm_irq_routing_table___itr *irq_routing;
+	struct {
+		struct list_head items;
+	} irqfds;
+} __preserve_itr;
+
+#define KVM_IRQ_ROUTING_MSI 2
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct it_iter_rec);
+} iter_scratch SEC(".maps");
+
+struct walk {
+	struct seq_file *seq;
+	__u64 kvm;
+	__u64 table;
+	__u64 map_off;
+	__u64 link_off;
+	__u64 head;		/* irqfds.items */
+	__u64 node;		/* current list node */
+	__u64 list_off;
+	__u32 pid, fd, gsis, gsis_all;
+	__u32 nall, nmsi, nirqfds, trunc;
+	bool done;
+};
+
+static __always_inline struct it_iter_rec *rec_new(__u32 kind, const struct walk *w)
+{
+	__u32 k = 0;
+	struct it_iter_rec *r = bpf_map_lookup_elem(&iter_scratch, &k);
+
+	if (!r)
+		return NULL;
+	__builtin_memset(r, 0, sizeof(*r));
+	r->kind = kind;
+	r->pid = w->pid;
+	r->fd = w->fd;
+	r->kvm = w->kvm;
+	return r;
+}
+
+static long route_cb(__u32 i, void *ctx)
+{
+	struct walk *w = ctx;
+	struct hlist_node *n = NULL;
+
+	if (i >= w->gsis)
+		return 1;
+	if (bpf_probe_read_kernel(&n, sizeof(n), (void *)(w->table + w->map_off + (__u64)i * sizeof(void *))))
+		return 1;
+	for (int d = 0; d < IT_ITER_GSI_DEPTH && n; d++) {
+		struct kvm_kernel_irq_routing_entry___itr *e = (void *)((__u64)n - w->link_off);
+		__u32 type = BPF_CORE_READ(e, type);
+
+		w->nall++;
+		if (type == KVM_IRQ_ROUTING_MSI) {
+			struct it_iter_rec *r = rec_new(IT_ITER_ROUTE, w);
+
+			if (!r)
+				return 1;
+			r->gsi = BPF_CORE_READ(e, gsi);
+			r->type = type;
+			r->address_lo = BPF_CORE_READ(e, msi.address_lo);
+			r->address_hi = BPF_CORE_READ(e, msi.address_hi);
+			r->data = BPF_CORE_READ(e, msi.data);
+			r->flags = BPF_CORE_READ(e, msi.flags);
+			r->devid = BPF_CORE_READ(e, msi.devid);
+			if (bpf_seq_write(w->seq, r, sizeof(*r)))
+				w->trunc++;
+			else
+				w->nmsi++;
+		}
+		n = BPF_CORE_READ(n, next);
+	}
+	if (n)
+		w->trunc++;
+	return 0;
+}
+
+static long irqfd_cb(__u32 i, void *ctx)
+{
+	struct walk *w = ctx;
+	struct kvm_kernel_irqfd___itr *q;
+	struct eventfd_ctx___itr *ev;
+	struct it_iter_rec *r;
+	struct list_head *next = NULL;
+
+	(void)i;
+	if (!w->node || w->node == w->head) {
+		w->done = true;
+		return 1;
+	}
+	q = (void *)(w->node - w->list_off);
+	r = rec_new(IT_ITER_IRQFD, w);
+	if (!r)
+		return 1;
+	r->gsi = (__u32)BPF_CORE_READ(q, gsi);
+	ev = (void *)BPF_CORE_READ(q, eventfd);
+	r->ctx = (__u64)ev;
+	if (ev)
+		r->nr = (__u32)BPF_CORE_READ(ev, id);
+	if (bpf_seq_write(w->seq, r, sizeof(*r)))
+		w->trunc++;
+	else
+		w->nirqfds++;
+	if (bpf_probe_read_kernel(&next, sizeof(next), (void *)w->node))
+		return 1;
+	w->node = (__u64)next;
+	return 0;
+}
+
+static __always_inline bool name_is(const char *got, const char *want, int len)
+{
+	for (int i = 0; i < len; i++)
+		if (got[i] != want[i])
+			return false;
+	return true;
+}
+
+SEC("iter/task_file")
+int it_vm_state(struct bpf_iter__task_file *ctx)
+{
+	struct seq_file *seq = ctx->meta->seq;
+	struct task_struct *task = ctx->task;
+	struct file *file = ctx->file;
+	struct walk w = {};
+	char name[12] = {};
+	const unsigned char *nm;
+
+	if (!task || !file)
+		return 0;
+	nm = BPF_CORE_READ(file, f_path.dentry, d_name.name);
+	if (bpf_probe_read_kernel_str(name, sizeof(name), nm) < 0)
+		return 0;
+	w.seq = seq;
+	w.pid = (__u32)BPF_CORE_READ(task, tgid);
+	w.fd = ctx->fd;
+
+	if (name_is(name, "[eventfd]", 10)) {
+		struct eventfd_ctx___itr *ev = (void *)BPF_CORE_READ(file, private_data);
+		struct it_iter_rec *r = rec_new(IT_ITER_EVENTFD, &w);
+
+		if (!r)
+			return 0;
+		r->ctx = (__u64)ev;
+		if (ev)
+			r->nr = (__u32)BPF_CORE_READ(ev, id);
+		bpf_probe_read_kernel_str(r->comm, sizeof(r->comm), task->comm);
+		bpf_seq_write(seq, r, sizeof(*r));
+		return 0;
+	}
+	if (!name_is(name, "kvm-vm", 7))
+		return 0;
+
+	struct kvm___itr *kvm = (void *)BPF_CORE_READ(file, private_data);
+
+	if (!kvm)
+		return 0;
+	w.kvm = (__u64)kvm;
+	if (bpf_core_field_exists(kvm->irq_routing)) {
+		struct kvm_irq_routing_table___itr *t = BPF_CORE_READ(kvm, irq_routing);
+
+		if (t) {
+			w.table = (__u64)t;
+			w.map_off = bpf_core_field_offset(struct kvm_irq_routing_table___itr, map);
+			w.link_off = bpf_core_field_offset(struct kvm_kernel_irq_routing_entry___itr, link);
+			w.gsis = BPF_CORE_READ(t, nr_rt_entries);
+			w.gsis_all = w.gsis;
+			if (w.gsis > IT_ITER_MAX_GSI) {
+				w.trunc += w.gsis - IT_ITER_MAX_GSI;
+				w.gsis = IT_ITER_MAX_GSI;
+			}
+			bpf_loop(IT_ITER_MAX_GSI, route_cb, &w, 0);
+		}
+	}
+	w.head = (__u64)kvm + bpf_core_field_offset(struct kvm___itr, irqfds.items);
+	w.list_off = bpf_core_field_offset(struct kvm_kernel_irqfd___itr, list);
+	bpf_probe_read_kernel(&w.node, sizeof(w.node), (void *)w.head);
+	bpf_loop(IT_ITER_MAX_IRQFDS, irqfd_cb, &w, 0);
+	if (!w.done)
+		w.trunc++;
+
+	struct it_iter_rec *r = rec_new(IT_ITER_VM, &w);
+
+	if (!r)
+		return 0;
+	r->nr = w.nall;
+	r->nr_msi = w.nmsi;
+	r->nr_irqfds = w.nirqfds;
+	r->truncated = w.trunc;
+	r->gsis = w.gsis_all;
+	bpf_probe_read_kernel_str(r->comm, sizeof(r->comm), task->comm);
+	bpf_seq_write(seq, r, sizeof(*r));
+	return 0;
+}
