@@ -372,3 +372,53 @@ void jw_raw(struct it_json *j, const char *s)
 	/* a new top-level value may follow (JSON lines) */
 	j->first[0] = true;
 }
+
+char *jw_room(struct it_json *j, size_t n)
+{
+	if (!reserve(j, n))
+		return NULL;
+	return j->buf + j->len;
+}
+
+/* Decimal digits of v (1..20). */
+static inline int u64_ndigits(uint64_t v)
+{
+	int n = 1;
+
+	while (v >= 10000) {
+		v /= 10000;
+		n += 4;
+	}
+	if (v >= 1000)
+		return n + 3;
+	if (v >= 100)
+		return n + 2;
+	return n + (v >= 10);
+}
+
+char *jp_u64(char *p, uint64_t v)
+{
+	int n = u64_ndigits(v);
+	char *e = p + n;
+
+	while (v >= 100) {
+		unsigned int r = (unsigned int)(v % 100);
+		v /= 100;
+		e -= 2;
+		memcpy(e, digits2 + 2 * r, 2);
+	}
+	if (v >= 10)
+		memcpy(e - 2, digits2 + 2 * v, 2);
+	else
+		e[-1] = (char)('0' + v);
+	return p + n;
+}
+
+char *jp_i64(char *p, int64_t v)
+{
+	if (v < 0) {
+		*p++ = '-';
+		return jp_u64(p, (uint64_t)0 - (uint64_t)v);
+	}
+	return jp_u64(p, (uint64_t)v);
+}

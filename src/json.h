@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #define IT_JSON_MAX_DEPTH 32
 
@@ -43,5 +44,22 @@ void jw_ku64(struct it_json *j, const char *k, uint64_t v);
 void jw_ki64(struct it_json *j, const char *k, int64_t v);
 void jw_kbool(struct it_json *j, const char *k, bool v);
 static inline void jw_kdouble(struct it_json *j, const char *k, double v) { jw_key(j, k); jw_double(j, v); }
+
+/*
+ * Raw fast path for the hot records: jw_room() reserves n bytes at the end
+ * of the buffer (NULL when out of memory), the caller writes at most n
+ * bytes with the jp_* helpers and jw_commit()s the new end.  No separators
+ * or nesting are tracked: callers write whole values.
+ */
+char *jw_room(struct it_json *j, size_t n);
+static inline void jw_commit(struct it_json *j, char *end)
+{
+	j->len = (size_t)(end - j->buf);
+	j->buf[j->len] = 0;
+}
+/* a string literal, without its NUL */
+#define JP_LIT(p, lit) (memcpy((p), (lit), sizeof(lit) - 1), (p) + sizeof(lit) - 1)
+char *jp_u64(char *p, uint64_t v);	/* decimal, at most 20 bytes */
+char *jp_i64(char *p, int64_t v);	/* at most 20 bytes */
 
 #endif

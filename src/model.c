@@ -892,6 +892,14 @@ void it_model_event(struct it_model *m, const struct it_hdr *h)
 		}
 		break;
 	}
+	case IT_EV_KVM_SIGNAL_MSI: {	/* a KVM_SIGNAL_MSI injection, folded with its ioctl */
+		const struct it_kvm_signal_msi *e = (const void *)h;
+		struct it_msi_key k = { .address = e->address, .data = e->data, .pid = h->pid };
+		struct m_inj *in = inj_get(m, &k);
+		if (in)
+			in->ev_count++;
+		break;
+	}
 	case IT_EV_KVM_PI_IRTE: {
 		const struct it_kvm_pi_irte *e = (const void *)h;
 		struct m_irq *q = irq_get(m, (int)e->host_irq);
