@@ -380,38 +380,52 @@ char *jw_room(struct it_json *j, size_t n)
 	return j->buf + j->len;
 }
 
-/* Decimal digits of v (1..20). */
-static inline int u64_ndigits(uint64_t v)
+/* Exactly 8 decimal digits of v < 10^8, in 32-bit arithmetic. */
+static inline void put8(char *p, uint32_t v)
 {
-	int n = 1;
+	uint32_t hi = v / 10000, lo = v % 10000;
 
-	while (v >= 10000) {
-		v /= 10000;
-		n += 4;
-	}
-	if (v >= 1000)
-		return n + 3;
-	if (v >= 100)
-		return n + 2;
-	return n + (v >= 10);
+	memcpy(p, digits2 + 2 * (hi / 100), 2);
+	memcpy(p + 2, digits2 + 2 * (hi % 100), 2);
+	memcpy(p + 4, digits2 + 2 * (lo / 100), 2);
+	memcpy(p + 6, digits2 + 2 * (lo % 100), 2);
 }
 
+/* 1..8 digits of v < 10^8, no leading zeros. */
+static inline char *put_u32_short(char *p, uint32_t v)
+{
+	char tmp[24] = { 0 };
+	int n;
+
+	if (v < 10) {
+		*p = (char)('0' + v);
+		return p + 1;
+	}
+	if (v < 100) {
+		memcpy(p, digits2 + 2 * v, 2);
+		return p + 2;
+	}
+	put8(tmp + 8, v);
+	n = v < 1000 ? 3 : v < 10000 ? 4 : v < 100000 ? 5 : v < 1000000 ? 6 : v < 10000000 ? 7 : 8;
+	memcpy(p, tmp + 16 - n, 8);	/* a fixed-size copy: n bytes kept, the rest is scratch */
+	return p + n;
+}
+
+/* Decimal v: at most 20 bytes, and up to 8 bytes of scratch after them. */
 char *jp_u64(char *p, uint64_t v)
 {
-	int n = u64_ndigits(v);
-	char *e = p + n;
-
-	while (v >= 100) {
-		unsigned int r = (unsigned int)(v % 100);
-		v /= 100;
-		e -= 2;
-		memcpy(e, digits2 + 2 * r, 2);
+	if (v < 100000000u)
+		return put_u32_short(p, (uint32_t)v);
+	if (v < 10000000000000000ull) {
+		p = put_u32_short(p, (uint32_t)(v / 100000000u));
+		put8(p, (uint32_t)(v % 100000000u));
+		return p + 8;
 	}
-	if (v >= 10)
-		memcpy(e - 2, digits2 + 2 * v, 2);
-	else
-		e[-1] = (char)('0' + v);
-	return p + n;
+	p = put_u32_short(p, (uint32_t)(v / 10000000000000000ull));
+	v %= 10000000000000000ull;
+	put8(p, (uint32_t)(v / 100000000u));
+	put8(p + 8, (uint32_t)(v % 100000000u));
+	return p + 16;
 }
 
 char *jp_i64(char *p, int64_t v)

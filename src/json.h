@@ -59,7 +59,9 @@ static inline void jw_commit(struct it_json *j, char *end)
 }
 /* a string literal, without its NUL */
 #define JP_LIT(p, lit) (memcpy((p), (lit), sizeof(lit) - 1), (p) + sizeof(lit) - 1)
-char *jp_u64(char *p, uint64_t v);	/* decimal, at most 20 bytes */
-char *jp_i64(char *p, int64_t v);	/* at most 20 bytes */
+/* decimal; at most 20 (21 signed) bytes, and they may scribble up to 8
+ * bytes past the end they return: reserve 30 bytes a number */
+char *jp_u64(char *p, uint64_t v);
+char *jp_i64(char *p, int64_t v);
 
 #endif
