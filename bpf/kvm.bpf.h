@@ -46,9 +46,14 @@ struct {
 	__type(value, struct it_msi_slot);
 } msi_cache SEC(".maps");
 
+static __always_inline __u32 msi_cache_idx(const struct it_msi_key *k)
+{
+	return it_mix(k->address, k->data, ((__u64)k->pid << 32) | k->host_irq) & (IT_MSI_CACHE - 1);
+}
+
 static __always_inline struct it_msi_stat *msi_stat_get(const struct it_msi_key *k, __u64 now)
 {
-	__u32 idx = it_mix(k->address, k->data, ((__u64)k->pid << 32) | k->host_irq) & (IT_MSI_CACHE - 1);
+	__u32 idx = msi_cache_idx(k);
 	struct it_msi_slot *s = bpf_map_lookup_elem(&msi_cache, &idx);
 	struct it_msi_stat *st;
 
@@ -78,6 +83,8 @@ struct it_last_msi {
 	struct it_msi_key k;
 	__u64 ts;
 	__u64 pid_tgid;		/* the injecting context: an accept of another one is not this delivery */
+	__u32 idx;		/* k's msi_cache slot: the accept finds the stats without hashing */
+	__u32 pad;
 };
 
 struct {
@@ -175,6 +182,7 @@ int tp_kvm_msi_set_irq(struct trace_event_raw_kvm_msi_set_irq *ctx)
 			lm->k = k;
 			lm->ts = now;
 			lm->pid_tgid = bpf_get_current_pid_tgid();
+			lm->idx = msi_cache_idx(&k);
 		}
 	}
 	if (st) {
@@ -279,11 +287,10 @@ int tp_kvm_pi_irte_update(struct trace_event_raw_kvm_pi_irte_update *ctx)
 	return IT_TP_PASS;
 }
 
-static __always_inline int apic_ev(__u8 type, __u32 apicid, __u32 vector, __u16 dm, __u16 tm,
-				   __u8 soft, __u8 reinj)
+static __always_inline int apic_ev_at(__u8 type, __u32 apicid, __u32 vector, __u16 dm, __u16 tm,
+				      __u8 soft, __u8 reinj, __u64 now)
 {
 	struct it_cur_irq *c;
-	__u64 now = bpf_ktime_get_ns();
 	__u32 pid;
 	struct it_kvm_apic *e;
 
@@ -308,13 +315,20 @@ static __always_inline int apic_ev(__u8 type, __u32 apicid, __u32 vector, __u16 
 	return IT_TP_PASS;
 }
 
+static __always_inline int apic_ev(__u8 type, __u32 apicid, __u32 vector, __u16 dm, __u16 tm,
+				   __u8 soft, __u8 reinj)
+{
+	return apic_ev_at(type, apicid, vector, dm, tm, soft, reinj, bpf_ktime_get_ns());
+}
+
 /* The hop injection -> APIC accept, charged to the injection's stats. */
-static __always_inline void accept_hop(void)
+static __always_inline void accept_hop(__u64 now)
 {
 	__u32 zero = 0;
 	struct it_last_msi *lm = bpf_map_lookup_elem(&last_msi, &zero);
-	struct it_msi_stat *st;
-	__u64 now, d;
+	struct it_msi_stat *st = NULL;
+	struct it_msi_slot *s;
+	__u64 d;
 
 	if (!lm || !lm->ts)
 		return;
@@ -322,11 +336,16 @@ static __always_inline void accept_hop(void)
 	 * did not replace last_msi): not the delivery of this injection */
 	if (lm->pid_tgid != bpf_get_current_pid_tgid())
 		return;
-	now = bpf_ktime_get_ns();
 	d = now - lm->ts;
 	if (d > 1000000)	/* not the same delivery */
 		return;
-	st = msi_stat_get(&lm->k, now);
+	/* the injection's cache slot, still holding its key: no hashing */
+	s = bpf_map_lookup_elem(&msi_cache, &lm->idx);
+	if (s && s->used && s->k.address == lm->k.address && s->k.data == lm->k.data &&
+	    s->k.pid == lm->k.pid && s->k.host_irq == lm->k.host_irq)
+		st = &s->st;
+	else
+		st = msi_stat_get(&lm->k, now);
 	if (!st)
 		return;
 	st->accepted++;
@@ -337,7 +356,9 @@ static __always_inline void accept_hop(void)
 SEC("tracepoint/kvm/kvm_apic_accept_irq")
 int tp_kvm_apic_accept_irq(struct trace_event_raw_kvm_apic_accept_irq *ctx)
 {
-	accept_hop();
+	__u64 now = bpf_ktime_get_ns();	/* one clock read for the hop and the event */
+
+	accept_hop(now);
 	if (cfg_full) {
 		struct it_sig_slot *f = sig_slot_mine();
 		struct it_cur_irq *c = cur_irq_get();
@@ -351,7 +372,7 @@ int tp_kvm_apic_accept_irq(struct trace_event_raw_kvm_apic_accept_irq *ctx)
 			return IT_TP_PASS;
 		}
 	}
-	return apic_ev(IT_EV_KVM_APIC_ACCEPT, ctx->apicid, ctx->vec, ctx->dm, ctx->tm, 0, 0);
+	return apic_ev_at(IT_EV_KVM_APIC_ACCEPT, ctx->apicid, ctx->vec, ctx->dm, ctx->tm, 0, 0, now);
 }
 
 SEC("tracepoint/kvm/kvm_inj_virq")
