@@ -1182,6 +1182,11 @@ int it_tw_write_snapshot(struct it_tw *tw, const void *buf, size_t len)
 	return it_tw_write_section(tw, IT_SECT_SNAP, now_ns(CLOCK_MONOTONIC), buf, len);
 }
 
+int it_tw_write_snapshot_at(struct it_tw *tw, uint64_t ts, const void *buf, size_t len)
+{
+	return it_tw_write_section(tw, IT_SECT_SNAP, ts, buf, len);
+}
+
 int it_tw_write_aggregate(struct it_tw *tw, uint64_t ts, const void *buf, size_t len)
 {
 	return it_tw_write_section(tw, IT_SECT_AGGR, ts, buf, len);
