@@ -136,8 +136,7 @@ static int kvm_signal_msi_fast(struct it_json *j, const struct it_kvm_signal_msi
 	{
 		const typeof(msi_frag[0][0][0]) *f = &msi_frag[d.logical][d.delivery & 7][d.level];
 
-		memcpy(p, f->s, sizeof(f->s));	/* fixed size: n bytes kept */
-		p += f->n;
+		p = jp_copy(p, f->s, f->n);
 	}
 	p = JP_LIT(p, ",\"host_irq\":0,\"ioctl\":\"KVM_SIGNAL_MSI\",\"ioctl_fd\":");
 	p = jp_u64(p, e->fd);

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
 #include <math.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include "json.h"
@@ -81,8 +83,28 @@ int jw_flush(struct it_json *j, FILE *f)
 {
 	int ret = 0;
 
-	if (j->oom || (j->len && fwrite(j->buf, 1, j->len, f) != j->len))
+	if (j->oom) {
 		ret = -1;
+	} else if (j->len >= 65536 && !fflush(f)) {
+		/* a big buffer goes straight to the fd, not through stdio's */
+		const char *p = j->buf;
+		size_t left = j->len;
+
+		while (left) {
+			ssize_t n = write(fileno(f), p, left);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				ret = -1;
+				break;
+			}
+			p += n;
+			left -= (size_t)n;
+		}
+	} else if (j->len && fwrite(j->buf, 1, j->len, f) != j->len) {
+		ret = -1;
+	}
 	jw_reset(j);
 	j->oom = false;
 	return ret;
@@ -373,6 +395,15 @@ void jw_raw(struct it_json *j, const char *s)
 	j->first[0] = true;
 }
 
+void jw_nl(struct it_json *j)
+{
+	if (!reserve(j, 1))
+		return;
+	j->buf[j->len++] = '\n';
+	j->buf[j->len] = 0;
+	j->first[0] = true;
+}
+
 char *jw_room(struct it_json *j, size_t n)
 {
 	if (!reserve(j, n))
@@ -385,10 +416,10 @@ static inline void put8(char *p, uint32_t v)
 {
 	uint32_t hi = v / 10000, lo = v % 10000;
 
-	memcpy(p, digits2 + 2 * (hi / 100), 2);
-	memcpy(p + 2, digits2 + 2 * (hi % 100), 2);
-	memcpy(p + 4, digits2 + 2 * (lo / 100), 2);
-	memcpy(p + 6, digits2 + 2 * (lo % 100), 2);
+	*(jw_u16u *)p = *(const jw_u16u *)(digits2 + 2 * (hi / 100));
+	*(jw_u16u *)(p + 2) = *(const jw_u16u *)(digits2 + 2 * (hi % 100));
+	*(jw_u16u *)(p + 4) = *(const jw_u16u *)(digits2 + 2 * (lo / 100));
+	*(jw_u16u *)(p + 6) = *(const jw_u16u *)(digits2 + 2 * (lo % 100));
 }
 
 /* 1..8 digits of v < 10^8, no leading zeros. */
@@ -402,12 +433,12 @@ static inline char *put_u32_short(char *p, uint32_t v)
 		return p + 1;
 	}
 	if (v < 100) {
-		memcpy(p, digits2 + 2 * v, 2);
+		*(jw_u16u *)p = *(const jw_u16u *)(digits2 + 2 * v);
 		return p + 2;
 	}
 	put8(tmp + 8, v);
 	n = v < 1000 ? 3 : v < 10000 ? 4 : v < 100000 ? 5 : v < 1000000 ? 6 : v < 10000000 ? 7 : 8;
-	memcpy(p, tmp + 16 - n, 8);	/* a fixed-size copy: n bytes kept, the rest is scratch */
+	*(jw_u64u *)p = *(const jw_u64u *)(tmp + 16 - n);	/* n bytes kept, the rest is scratch */
 	return p + n;
 }
 
