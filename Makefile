@@ -126,8 +126,12 @@ unit: $(UNIT_BINS)
 		$$t >$$t.log 2>&1 || { cat $$t.log; fail=1; }; \
 	done; exit $$fail
 
+# The 1M/s rate case (t_vmm_rate.sh) drives the (ASan) stream with the
+# optimized test VMM: the generator is not what it tests.
 live: $(BIN) $(LIVE_BINS)
-	$(Q)IRQTRAIL=$(CURDIR)/$(BIN) TESTBIN=$(CURDIR)/$(OUTPUT)/tests bash tests/live/run.sh
+	$(Q)$(if $(filter 1,$(SAN)),$(MAKE) --no-print-directory SAN=0 .output/tests/itvmm &&) \
+	IRQTRAIL=$(CURDIR)/$(BIN) TESTBIN=$(CURDIR)/$(OUTPUT)/tests \
+	ITVMM_RATE=$(CURDIR)/.output/tests/itvmm bash tests/live/run.sh
 
 # Test targets the tests/*/ fragments add: CHECK_TARGETS run always,
 # CHECK_ROOT_TARGETS only as root (they load BPF programs).
