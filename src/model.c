@@ -129,6 +129,7 @@ struct it_model {
 	size_t nvms;
 	struct m_inj *inj;
 	size_t ninj;
+	size_t inj_last;		/* inj_get's last hit: injections come in runs of one message */
 	struct m_staged *staged;
 	size_t nstaged;
 	struct it_agg_frame agg;	/* latest */
@@ -269,9 +270,13 @@ static struct m_route *route_find(struct m_vm *v, int gsi)
 
 static struct m_inj *inj_get(struct it_model *m, const struct it_msi_key *k)
 {
+	if (m->inj_last < m->ninj && !memcmp(&m->inj[m->inj_last].k, k, sizeof(*k)))
+		return &m->inj[m->inj_last];
 	for (size_t i = 0; i < m->ninj; i++)
-		if (!memcmp(&m->inj[i].k, k, sizeof(*k)))
+		if (!memcmp(&m->inj[i].k, k, sizeof(*k))) {
+			m->inj_last = i;
 			return &m->inj[i];
+		}
 	struct m_inj *ni = realloc(m->inj, (m->ninj + 1) * sizeof(*ni));
 	if (!ni)
 		return NULL;
@@ -853,7 +858,9 @@ void it_model_event(struct it_model *m, const struct it_hdr *h)
 		m->st.first_ts = h->ts;
 	if (h->ts > m->st.last_ts)
 		m->st.last_ts = h->ts;
-	if (h->len < it_event_min_len(h->type) || !it_event_min_len(h->type)) {
+	unsigned int min = it_event_min_len(h->type);
+
+	if (!min || h->len < min) {
 		m->st.unknown_events++;
 		return;
 	}

@@ -2205,11 +2205,13 @@ int it_tr_next_item(struct it_tr *tr, struct it_tr_item *it)
 			}
 			memcpy(tr->recbuf, hp, sizeof(*hp));
 			memcpy((uint8_t *)tr->recbuf + REC_HDR_SIZE, pl, hp->len - REC_HDR_SIZE);
-			memset(it, 0, sizeof(*it));
-			it->rec = (const struct it_hdr *)tr->recbuf;
-			it->ts = hp->ts;
-			it->offset = tr->blk_off;
 			it->kind = IT_TR_RECORD;
+			it->ts = hp->ts;
+			it->rec = (const struct it_hdr *)tr->recbuf;
+			it->data = NULL;
+			it->len = 0;
+			it->lost = 0;
+			it->offset = tr->blk_off;
 			if (hp->type == IT_EV_LOST && min) {
 				it->kind = IT_TR_LOST;
 				it->lost = ((const struct it_lost *)tr->recbuf)->lost;
