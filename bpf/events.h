@@ -92,6 +92,10 @@ enum it_type {
 	IT_EV_RESERVED_FIRST = 80,
 	IT_EV_RESERVED_LAST = 199,
 
+	/* 170..179 tracepoint tier, folded records (the stream's fast path) */
+	IT_EV_KVM_SIGNAL_MSI = 170,	/* struct it_kvm_signal_msi: one KVM_SIGNAL_MSI,
+					 * its injection and its first APIC accept */
+
 	/* user-space generated records (never produced by BPF) */
 	IT_EV_LOST = 200,		/* struct it_lost */
 	IT_EV_ALERT = 201,		/* reserved for the rules engine */
@@ -105,6 +109,7 @@ enum it_type {
 #define IT_F_IN_HARDIRQ  0x02	/* emitted while a host irq handler ran on this cpu */
 #define IT_F_SNAPSHOT    0x04	/* synthesized at start from kernel state (the BPF VM state
 				 * iterator), not an event: ioctl records with c.ret 0 */
+#define IT_F_NO_EXIT     0x08	/* IT_EV_KVM_SIGNAL_MSI: the ioctl's exit was not seen (ret unknown) */
 
 struct it_hdr {
 	__u64 ts;		/* CLOCK_MONOTONIC ns (bpf_ktime_get_ns) */
@@ -295,6 +300,29 @@ struct it_ioctl_simple {
 	__u64 arg;
 };
 
+/*
+ * IT_EV_KVM_SIGNAL_MSI: the three tracepoint hits of one KVM_SIGNAL_MSI
+ * (sys_enter_ioctl, kvm_msi_set_irq, kvm_apic_accept_irq, sys_exit_ioctl)
+ * as one record, emitted at the ioctl's exit.  Readers treat it as a
+ * kvm_msi injection that also carries the ioctl (what it_ioctl_signal_msi
+ * carries) and the first APIC accept (further accepts of a multi-destination
+ * message stay separate kvm_apic_accept records).  hdr.ts is the injection's
+ * time (kvm_msi_set_irq), not the exit's.
+ */
+struct it_kvm_signal_msi {
+	struct it_hdr h;
+	__u64 address;		/* from kvm_msi_set_irq */
+	__u32 data;
+	__u32 fd;		/* the VM fd the ioctl was issued on */
+	__s32 ret;		/* the ioctl's return value (0 with IT_F_NO_EXIT) */
+	__u32 duration;		/* ns from sys_enter to sys_exit, saturated (0 with IT_F_NO_EXIT) */
+	__u32 msi_flags;	/* struct kvm_msi .flags (KVM_MSI_VALID_DEVID) */
+	__u32 devid;
+	__u16 accepted;		/* kvm_apic_accept_irq hits folded in: 0 or 1 */
+	__u16 apic_dm;		/* the accept's delivery mode (APIC_DM_*) */
+	__u32 apicid;		/* the accepting APIC */
+};
+
 struct it_lost {
 	struct it_hdr h;
 	__u64 lost;		/* events the kernel could not queue since the last report */
@@ -420,6 +448,7 @@ IT_STATIC_ASSERT(sizeof(struct it_irq_exit) == 24 + 16, "it_irq_exit");
 IT_STATIC_ASSERT(sizeof(struct it_vector) == 24 + 32, "it_vector");
 IT_STATIC_ASSERT(sizeof(struct it_matrix) == 24 + 40, "it_matrix");
 IT_STATIC_ASSERT(sizeof(struct it_kvm_msi) == 24 + 32, "it_kvm_msi");
+IT_STATIC_ASSERT(sizeof(struct it_kvm_signal_msi) == 24 + 40, "it_kvm_signal_msi");
 IT_STATIC_ASSERT(sizeof(struct it_kvm_set_irq) == 24 + 16, "it_kvm_set_irq");
 IT_STATIC_ASSERT(sizeof(struct it_kvm_pi_irte) == 24 + 32, "it_kvm_pi_irte");
 IT_STATIC_ASSERT(sizeof(struct it_kvm_apic) == 24 + 16, "it_kvm_apic");

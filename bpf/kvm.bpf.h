@@ -46,9 +46,14 @@ struct {
 	__type(value, struct it_msi_slot);
 } msi_cache SEC(".maps");
 
+static __always_inline __u32 msi_cache_idx(const struct it_msi_key *k)
+{
+	return it_mix(k->address, k->data, ((__u64)k->pid << 32) | k->host_irq) & (IT_MSI_CACHE - 1);
+}
+
 static __always_inline struct it_msi_stat *msi_stat_get(const struct it_msi_key *k, __u64 now)
 {
-	__u32 idx = it_mix(k->address, k->data, ((__u64)k->pid << 32) | k->host_irq) & (IT_MSI_CACHE - 1);
+	__u32 idx = msi_cache_idx(k);
 	struct it_msi_slot *s = bpf_map_lookup_elem(&msi_cache, &idx);
 	struct it_msi_stat *st;
 
@@ -77,6 +82,9 @@ static __always_inline struct it_msi_stat *msi_stat_get(const struct it_msi_key 
 struct it_last_msi {
 	struct it_msi_key k;
 	__u64 ts;
+	__u64 pid_tgid;		/* the injecting context: an accept of another one is not this delivery */
+	__u32 idx;		/* k's msi_cache slot: the accept finds the stats without hashing */
+	__u32 pad;
 };
 
 struct {
@@ -85,6 +93,50 @@ struct {
 	__type(key, __u32);
 	__type(value, struct it_last_msi);
 } last_msi SEC(".maps");
+
+/*
+ * KVM_SIGNAL_MSI in flight on this cpu (cfg_full only): sys_enter_ioctl
+ * fills the ioctl part, kvm_msi_set_irq and kvm_apic_accept_irq of the same
+ * thread fold their records into rec instead of emitting them, and
+ * sys_exit_ioctl emits rec as one IT_EV_KVM_SIGNAL_MSI record: one ring
+ * buffer record per injection instead of three.  The ioctl does not sleep;
+ * if its thread still moves to another cpu in between, the next
+ * KVM_SIGNAL_MSI entering on this cpu emits what was folded, flagged
+ * IT_F_NO_EXIT, and counts the ioctl as missed (IT_CNT_IOCTL_MISSED).
+ */
+struct it_sig_slot {
+	__u64 ts;		/* sys_enter */
+	__u64 arg;		/* struct kvm_msi * in the caller */
+	__u32 fd;
+	__u32 tid;
+	__u32 valid;		/* entered, exit not seen yet */
+	__u32 folded;		/* rec holds the injection */
+	struct it_kvm_signal_msi rec;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct it_sig_slot);
+} sig_slot SEC(".maps");
+
+static __always_inline struct it_sig_slot *sig_slot_get(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&sig_slot, &zero);
+}
+
+/* The slot of this thread's KVM_SIGNAL_MSI, when one is in flight here. */
+static __always_inline struct it_sig_slot *sig_slot_mine(void)
+{
+	struct it_sig_slot *f = sig_slot_get();
+
+	if (f && f->valid && f->tid == (__u32)bpf_get_current_pid_tgid())
+		return f;
+	return NULL;
+}
 
 /* pid of the process-context event, 0 when in a host irq handler. */
 static __always_inline bool kvm_ctx(struct it_cur_irq **cp, __u32 *pid)
@@ -129,6 +181,8 @@ int tp_kvm_msi_set_irq(struct trace_event_raw_kvm_msi_set_irq *ctx)
 		if (lm) {
 			lm->k = k;
 			lm->ts = now;
+			lm->pid_tgid = bpf_get_current_pid_tgid();
+			lm->idx = msi_cache_idx(&k);
 		}
 	}
 	if (st) {
@@ -142,7 +196,21 @@ int tp_kvm_msi_set_irq(struct trace_event_raw_kvm_msi_set_irq *ctx)
 		cnt_add(IT_CNT_AGG_FULL, 1);
 	}
 	if (cfg_full) {
-		struct it_kvm_msi *e = ev_reserve(sizeof(*e));
+		struct it_kvm_msi *e;
+		struct it_sig_slot *f = c ? NULL : sig_slot_mine();
+
+		if (f && !f->folded) {
+			/* inside this thread's KVM_SIGNAL_MSI: its exit emits it */
+			ev_hdr(&f->rec.h, IT_EV_KVM_SIGNAL_MSI, sizeof(f->rec), IT_F_DATAPLANE, now);
+			f->rec.address = ctx->address;
+			f->rec.data = (__u32)ctx->data;
+			f->rec.accepted = 0;
+			f->rec.apic_dm = 0;
+			f->rec.apicid = 0;
+			f->folded = 1;
+			return IT_TP_PASS;
+		}
+		e = ev_reserve(sizeof(*e));
 
 		if (!e)
 			return IT_TP_PASS;
@@ -219,11 +287,10 @@ int tp_kvm_pi_irte_update(struct trace_event_raw_kvm_pi_irte_update *ctx)
 	return IT_TP_PASS;
 }
 
-static __always_inline int apic_ev(__u8 type, __u32 apicid, __u32 vector, __u16 dm, __u16 tm,
-				   __u8 soft, __u8 reinj)
+static __always_inline int apic_ev_at(__u8 type, __u32 apicid, __u32 vector, __u16 dm, __u16 tm,
+				      __u8 soft, __u8 reinj, __u64 now)
 {
 	struct it_cur_irq *c;
-	__u64 now = bpf_ktime_get_ns();
 	__u32 pid;
 	struct it_kvm_apic *e;
 
@@ -248,21 +315,37 @@ static __always_inline int apic_ev(__u8 type, __u32 apicid, __u32 vector, __u16 
 	return IT_TP_PASS;
 }
 
+static __always_inline int apic_ev(__u8 type, __u32 apicid, __u32 vector, __u16 dm, __u16 tm,
+				   __u8 soft, __u8 reinj)
+{
+	return apic_ev_at(type, apicid, vector, dm, tm, soft, reinj, bpf_ktime_get_ns());
+}
+
 /* The hop injection -> APIC accept, charged to the injection's stats. */
-static __always_inline void accept_hop(void)
+static __always_inline void accept_hop(__u64 now)
 {
 	__u32 zero = 0;
 	struct it_last_msi *lm = bpf_map_lookup_elem(&last_msi, &zero);
-	struct it_msi_stat *st;
-	__u64 now, d;
+	struct it_msi_stat *st = NULL;
+	struct it_msi_slot *s;
+	__u64 d;
 
 	if (!lm || !lm->ts)
 		return;
-	now = bpf_ktime_get_ns();
+	/* another process's accept (its injection was filtered by --pid and
+	 * did not replace last_msi): not the delivery of this injection */
+	if (lm->pid_tgid != bpf_get_current_pid_tgid())
+		return;
 	d = now - lm->ts;
 	if (d > 1000000)	/* not the same delivery */
 		return;
-	st = msi_stat_get(&lm->k, now);
+	/* the injection's cache slot, still holding its key: no hashing */
+	s = bpf_map_lookup_elem(&msi_cache, &lm->idx);
+	if (s && s->used && s->k.address == lm->k.address && s->k.data == lm->k.data &&
+	    s->k.pid == lm->k.pid && s->k.host_irq == lm->k.host_irq)
+		st = &s->st;
+	else
+		st = msi_stat_get(&lm->k, now);
 	if (!st)
 		return;
 	st->accepted++;
@@ -273,8 +356,23 @@ static __always_inline void accept_hop(void)
 SEC("tracepoint/kvm/kvm_apic_accept_irq")
 int tp_kvm_apic_accept_irq(struct trace_event_raw_kvm_apic_accept_irq *ctx)
 {
-	accept_hop();
-	return apic_ev(IT_EV_KVM_APIC_ACCEPT, ctx->apicid, ctx->vec, ctx->dm, ctx->tm, 0, 0);
+	__u64 now = bpf_ktime_get_ns();	/* one clock read for the hop and the event */
+
+	accept_hop(now);
+	if (cfg_full) {
+		struct it_sig_slot *f = sig_slot_mine();
+		struct it_cur_irq *c = cur_irq_get();
+
+		/* the accept of the folded injection's own message, once */
+		if (f && f->folded && !f->rec.accepted && !(c && c->active) &&
+		    ctx->vec == (f->rec.data & 0xff) && ctx->tm == ((f->rec.data >> 15) & 1)) {
+			f->rec.accepted = 1;
+			f->rec.apicid = ctx->apicid;
+			f->rec.apic_dm = ctx->dm;
+			return IT_TP_PASS;
+		}
+	}
+	return apic_ev_at(IT_EV_KVM_APIC_ACCEPT, ctx->apicid, ctx->vec, ctx->dm, ctx->tm, 0, 0, now);
 }
 
 SEC("tracepoint/kvm/kvm_inj_virq")

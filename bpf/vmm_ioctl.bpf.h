@@ -98,26 +98,36 @@ static __always_inline struct it_ioctl_done *done_get(void)
 }
 
 /* KVM_SIGNAL_MSI is the one data-plane ioctl (millions a second): its
- * enter->exit state lives in a per-cpu slot instead of the hash.  The ioctl
- * does not sleep; if its thread still moves to another cpu in between, the
- * record is counted as missed (IT_CNT_IOCTL_MISSED), never silently lost. */
-struct it_fast_ioctl {
-	struct it_pending_ioctl p;
-	__u32 tid;
-	__u32 valid;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct it_fast_ioctl);
-} fast_ioctl SEC(".maps");
+ * enter->exit state lives in the per-cpu sig_slot (kvm.bpf.h) instead of
+ * the hash. */
 
 /* Entries in pending_ioctl (approximately: an entry evicted without its
  * exit leaves it high, which only costs lookups).  While it is zero, the
  * exit program, which runs for every ioctl of the system, returns at once. */
 volatile __u64 pending_n;
+
+/* The folded KVM_SIGNAL_MSI record of slot f (see struct it_sig_slot). */
+static __always_inline void sig_emit(struct it_sig_slot *f, __s64 ret, __u64 now, __u8 xflags)
+{
+	struct it_kvm_signal_msi *e = ev_reserve(sizeof(*e));
+	__u32 u[2] = {};
+	__u64 d;
+
+	if (!e)
+		return;
+	__builtin_memcpy(e, &f->rec, sizeof(*e));
+	e->h.flags |= xflags;
+	e->fd = f->fd;
+	e->ret = (__s32)ret;
+	d = now > f->ts ? now - f->ts : 0;
+	e->duration = d > 0xffffffffULL ? 0xffffffffu : (__u32)d;
+	/* kvm_msi .flags and .devid (offset 12): what the tracepoint lacks */
+	if (bpf_probe_read_user(u, sizeof(u), (void *)(f->arg + 12)))
+		cnt_add(IT_CNT_IOCTL_READ_FAIL, 1);
+	e->msi_flags = u[0];
+	e->devid = u[1];
+	ev_submit(e, true);
+}
 
 SEC("tracepoint/syscalls/sys_enter_ioctl")
 int tp_sys_enter_ioctl(struct it_sys_enter_ioctl *ctx)
@@ -147,18 +157,20 @@ int tp_sys_enter_ioctl(struct it_sys_enter_ioctl *ctx)
 		return IT_TP_PASS;
 	tid = (__u32)bpf_get_current_pid_tgid();
 	if (cmd == IT_KVM_SIGNAL_MSI) {
-		__u32 zero = 0;
-		struct it_fast_ioctl *f = bpf_map_lookup_elem(&fast_ioctl, &zero);
+		struct it_sig_slot *f = sig_slot_get();
 
 		if (!f)
 			return IT_TP_PASS;
-		if (f->valid)	/* the previous one's exit never came here */
+		if (f->valid) {	/* the previous one's exit never came here */
 			cnt_add(IT_CNT_IOCTL_MISSED, 1);
-		f->p.ts = bpf_ktime_get_ns();
-		f->p.arg = ctx->arg;
-		f->p.fd = (__u32)ctx->fd;
-		f->p.cmd = cmd;
+			if (f->folded)
+				sig_emit(f, 0, 0, IT_F_NO_EXIT);
+		}
+		f->ts = bpf_ktime_get_ns();
+		f->arg = ctx->arg;
+		f->fd = (__u32)ctx->fd;
 		f->tid = tid;
+		f->folded = 0;
 		f->valid = 1;
 		return IT_TP_PASS;
 	}
@@ -393,18 +405,28 @@ int tp_sys_exit_ioctl(struct it_sys_exit_ioctl *ctx)
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct it_pending_ioctl *pp;
 	struct it_ioctl_done *d;
-	__u32 zero = 0;
-	struct it_fast_ioctl *f = bpf_map_lookup_elem(&fast_ioctl, &zero);
+	struct it_sig_slot *f = sig_slot_get();
 
 	if (f && f->valid && f->tid == tid) {
+		__u64 now = bpf_ktime_get_ns();
+
 		f->valid = 0;
+		cnt_add(IT_CNT_IOCTL, 1);
+		if (f->folded) {
+			f->folded = 0;
+			sig_emit(f, ctx->ret, now, 0);
+			return IT_TP_PASS;
+		}
+		/* no injection seen (the ioctl failed early): the ioctl record */
 		d = done_get();
 		if (!d)
 			return IT_TP_PASS;
-		d->p = f->p;
-		d->now = bpf_ktime_get_ns();
+		d->p.ts = f->ts;
+		d->p.arg = f->arg;
+		d->p.fd = f->fd;
+		d->p.cmd = IT_KVM_SIGNAL_MSI;
+		d->now = now;
 		d->ret = ctx->ret;
-		cnt_add(IT_CNT_IOCTL, 1);
 		return it_emit_signal_msi();
 	}
 	if (!pending_n)

@@ -112,6 +112,8 @@ static const struct {
 
 const char *it_event_type_name(unsigned int type)
 {
+	if (type == IT_EV_KVM_SIGNAL_MSI)
+		return "kvm_signal_msi";
 	if (type >= IT_EV_RESERVED_FIRST && type <= IT_EV_RESERVED_LAST)
 		return it_full_type_name(type);
 	if (type > IT_EV_MAX || !type_info[type].name)
@@ -132,6 +134,8 @@ int it_event_type_from_name(const char *name)
 
 unsigned int it_event_min_len(unsigned int type)
 {
+	if (type == IT_EV_KVM_SIGNAL_MSI)
+		return sizeof(struct it_kvm_signal_msi);
 	if (type >= IT_EV_RESERVED_FIRST && type <= IT_EV_RESERVED_LAST)
 		return it_full_min_len(type);
 	return type > IT_EV_MAX ? 0 : type_info[type].min_len;
@@ -139,6 +143,8 @@ unsigned int it_event_min_len(unsigned int type)
 
 bool it_event_is_dataplane(unsigned int type)
 {
+	if (type == IT_EV_KVM_SIGNAL_MSI)
+		return true;
 	if (type >= IT_EV_RESERVED_FIRST && type <= IT_EV_RESERVED_LAST)
 		return it_full_is_dataplane(type);
 	return type <= IT_EV_MAX && type_info[type].dataplane;

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
 #include <math.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include "json.h"
@@ -81,8 +83,28 @@ int jw_flush(struct it_json *j, FILE *f)
 {
 	int ret = 0;
 
-	if (j->oom || (j->len && fwrite(j->buf, 1, j->len, f) != j->len))
+	if (j->oom) {
 		ret = -1;
+	} else if (j->len >= 65536 && !fflush(f)) {
+		/* a big buffer goes straight to the fd, not through stdio's */
+		const char *p = j->buf;
+		size_t left = j->len;
+
+		while (left) {
+			ssize_t n = write(fileno(f), p, left);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				ret = -1;
+				break;
+			}
+			p += n;
+			left -= (size_t)n;
+		}
+	} else if (j->len && fwrite(j->buf, 1, j->len, f) != j->len) {
+		ret = -1;
+	}
 	jw_reset(j);
 	j->oom = false;
 	return ret;
@@ -371,4 +393,77 @@ void jw_raw(struct it_json *j, const char *s)
 	put(j, s, strlen(s));
 	/* a new top-level value may follow (JSON lines) */
 	j->first[0] = true;
+}
+
+void jw_nl(struct it_json *j)
+{
+	if (!reserve(j, 1))
+		return;
+	j->buf[j->len++] = '\n';
+	j->buf[j->len] = 0;
+	j->first[0] = true;
+}
+
+char *jw_room(struct it_json *j, size_t n)
+{
+	if (!reserve(j, n))
+		return NULL;
+	return j->buf + j->len;
+}
+
+/* Exactly 8 decimal digits of v < 10^8, in 32-bit arithmetic. */
+static inline void put8(char *p, uint32_t v)
+{
+	uint32_t hi = v / 10000, lo = v % 10000;
+
+	*(jw_u16u *)p = *(const jw_u16u *)(digits2 + 2 * (hi / 100));
+	*(jw_u16u *)(p + 2) = *(const jw_u16u *)(digits2 + 2 * (hi % 100));
+	*(jw_u16u *)(p + 4) = *(const jw_u16u *)(digits2 + 2 * (lo / 100));
+	*(jw_u16u *)(p + 6) = *(const jw_u16u *)(digits2 + 2 * (lo % 100));
+}
+
+/* 1..8 digits of v < 10^8, no leading zeros. */
+static inline char *put_u32_short(char *p, uint32_t v)
+{
+	char tmp[24] = { 0 };
+	int n;
+
+	if (v < 10) {
+		*p = (char)('0' + v);
+		return p + 1;
+	}
+	if (v < 100) {
+		*(jw_u16u *)p = *(const jw_u16u *)(digits2 + 2 * v);
+		return p + 2;
+	}
+	put8(tmp + 8, v);
+	n = v < 1000 ? 3 : v < 10000 ? 4 : v < 100000 ? 5 : v < 1000000 ? 6 : v < 10000000 ? 7 : 8;
+	*(jw_u64u *)p = *(const jw_u64u *)(tmp + 16 - n);	/* n bytes kept, the rest is scratch */
+	return p + n;
+}
+
+/* Decimal v: at most 20 bytes, and up to 8 bytes of scratch after them. */
+char *jp_u64(char *p, uint64_t v)
+{
+	if (v < 100000000u)
+		return put_u32_short(p, (uint32_t)v);
+	if (v < 10000000000000000ull) {
+		p = put_u32_short(p, (uint32_t)(v / 100000000u));
+		put8(p, (uint32_t)(v % 100000000u));
+		return p + 8;
+	}
+	p = put_u32_short(p, (uint32_t)(v / 10000000000000000ull));
+	v %= 10000000000000000ull;
+	put8(p, (uint32_t)(v / 100000000u));
+	put8(p + 8, (uint32_t)(v % 100000000u));
+	return p + 16;
+}
+
+char *jp_i64(char *p, int64_t v)
+{
+	if (v < 0) {
+		*p++ = '-';
+		return jp_u64(p, (uint64_t)0 - (uint64_t)v);
+	}
+	return jp_u64(p, (uint64_t)v);
 }

@@ -130,6 +130,7 @@ struct it_model {
 	size_t nvms;
 	struct m_inj *inj;
 	size_t ninj;
+	size_t inj_last;		/* inj_get's last hit: injections come in runs of one message */
 	struct m_staged *staged;
 	size_t nstaged;
 	struct it_agg_frame agg;	/* latest */
@@ -271,9 +272,13 @@ static struct m_route *route_find(struct m_vm *v, int gsi)
 
 static struct m_inj *inj_get(struct it_model *m, const struct it_msi_key *k)
 {
+	if (m->inj_last < m->ninj && !memcmp(&m->inj[m->inj_last].k, k, sizeof(*k)))
+		return &m->inj[m->inj_last];
 	for (size_t i = 0; i < m->ninj; i++)
-		if (!memcmp(&m->inj[i].k, k, sizeof(*k)))
+		if (!memcmp(&m->inj[i].k, k, sizeof(*k))) {
+			m->inj_last = i;
 			return &m->inj[i];
+		}
 	struct m_inj *ni = realloc(m->inj, (m->ninj + 1) * sizeof(*ni));
 	if (!ni)
 		return NULL;
@@ -890,7 +895,9 @@ void it_model_event(struct it_model *m, const struct it_hdr *h)
 		m->st.first_ts = h->ts;
 	if (h->ts > m->st.last_ts)
 		m->st.last_ts = h->ts;
-	if (h->len < it_event_min_len(h->type) || !it_event_min_len(h->type)) {
+	unsigned int min = it_event_min_len(h->type);
+
+	if (!min || h->len < min) {
 		m->st.unknown_events++;
 		return;
 	}
@@ -929,6 +936,14 @@ void it_model_event(struct it_model *m, const struct it_hdr *h)
 			if (e->host_irq)
 				it_hist_add(&in->ev_hop, e->since_irq);
 		}
+		break;
+	}
+	case IT_EV_KVM_SIGNAL_MSI: {	/* a KVM_SIGNAL_MSI injection, folded with its ioctl */
+		const struct it_kvm_signal_msi *e = (const void *)h;
+		struct it_msi_key k = { .address = e->address, .data = e->data, .pid = h->pid };
+		struct m_inj *in = inj_get(m, &k);
+		if (in)
+			in->ev_count++;
 		break;
 	}
 	case IT_EV_KVM_PI_IRTE: {

@@ -148,7 +148,41 @@ static size_t put_varint(uint8_t *p, uint64_t v)
 }
 
 /* Bytes consumed, or 0 when the varint is cut or longer than 64 bits. */
-static size_t get_varint(const uint8_t *p, size_t avail, uint64_t *v)
+static size_t get_varint_slow(const uint8_t *p, size_t avail, uint64_t *v);
+
+/* Most record header fields (length, cpu, pid, tid, a timestamp delta
+ * below 8 us) are one or two bytes: those decode inline. */
+static inline __attribute__((always_inline)) size_t get_varint(const uint8_t *p, size_t avail, uint64_t *v)
+{
+	if (__builtin_expect(avail >= 2, 1)) {
+		if (p[0] < 0x80) {
+			*v = p[0];
+			return 1;
+		}
+		if (p[1] < 0x80) {
+			*v = (uint64_t)(p[0] & 0x7f) | (uint64_t)p[1] << 7;
+			return 2;
+		}
+		if (avail >= 10) {	/* no bounds check per byte */
+			uint64_t r = (uint64_t)(p[0] & 0x7f) | (uint64_t)(p[1] & 0x7f) << 7;
+
+			for (size_t i = 2; i < 9; i++) {
+				r |= (uint64_t)(p[i] & 0x7f) << (7 * i);
+				if (p[i] < 0x80) {
+					*v = r;
+					return i + 1;
+				}
+			}
+			if (p[9] > 1)
+				return 0;
+			*v = r | (uint64_t)p[9] << 63;
+			return 10;
+		}
+	}
+	return get_varint_slow(p, avail, v);
+}
+
+static size_t get_varint_slow(const uint8_t *p, size_t avail, uint64_t *v)
 {
 	uint64_t r = 0;
 
@@ -219,12 +253,75 @@ static size_t enc_record(uint8_t *p, const struct it_hdr *h, uint64_t prev_ts)
  * *payload to the payload bytes and returns the encoded size, else 0 and
  * *why.  *prev_ts is advanced.
  */
-static size_t dec_record(const uint8_t *p, size_t avail, uint64_t *prev_ts,
-			 struct it_hdr *h, const uint8_t **payload, const char **why)
+/* A varint with at least 10 bytes readable at p: no bounds checks. */
+static inline __attribute__((always_inline)) size_t varint10(const uint8_t *p, uint64_t *v)
 {
-	uint64_t v, zz;
+	uint64_t r;
+
+	if (p[0] < 0x80) {
+		*v = p[0];
+		return 1;
+	}
+	r = p[0] & 0x7f;
+	for (size_t i = 1; i < 9; i++) {
+		r |= (uint64_t)(p[i] & 0x7f) << (7 * i);
+		if (p[i] < 0x80) {
+			*v = r;
+			return i + 1;
+		}
+	}
+	if (p[9] > 1)
+		return 0;
+	*v = r | (uint64_t)p[9] << 63;
+	return 10;
+}
+
+/* The header fields end within REC_HDR_MAX_ENC bytes (1 type, 3 len, 10 ts,
+ * 1 version, 3 cpu, 2 flags/pad, 5 pid, 5 tid); a varint of a field may
+ * read 10 bytes from where it starts: with REC_FAST_AVAIL bytes left, no
+ * field needs a bounds check. */
+#define REC_HDR_MAX_ENC	30
+#define REC_FAST_AVAIL	(REC_HDR_MAX_ENC + 10)
+
+static inline __attribute__((always_inline))
+size_t dec_record(const uint8_t *p, size_t avail, uint64_t *prev_ts,
+		  struct it_hdr *h, const uint8_t **payload, const char **why)
+{
+	uint64_t v, zz, pid = 0, tid = 0;
 	size_t k = 0, n;
 
+	if (__builtin_expect(avail >= REC_FAST_AVAIL, 1)) {
+		uint64_t len = 0, cpu = 0;
+		size_t n1, n2, n3, n4, n5;
+
+		h->type = p[k++];
+		n1 = varint10(p + k, &len);
+		k += n1;
+		n2 = varint10(p + k, &zz);
+		k += n2;
+		h->version = p[k++];
+		n3 = varint10(p + k, &cpu);
+		k += n3;
+		h->flags = p[k++];
+		h->pad = p[k++];
+		n4 = varint10(p + k, &pid);
+		k += n4;
+		n5 = varint10(p + k, &tid);
+		k += n5;
+		if (__builtin_expect(n1 && n2 && n3 && n4 && n5 && len >= REC_HDR_SIZE && len <= 0xffff &&
+				     cpu <= 0xffff && pid <= UINT32_MAX && tid <= UINT32_MAX &&
+				     len - REC_HDR_SIZE <= avail - k, 1)) {
+			*prev_ts += (zz >> 1) ^ (0 - (zz & 1));
+			h->ts = *prev_ts;
+			h->len = (uint16_t)len;
+			h->cpu = (uint16_t)cpu;
+			h->pid = (uint32_t)pid;
+			h->tid = (uint32_t)tid;
+			*payload = p + k;
+			return k + len - REC_HDR_SIZE;
+		}
+		k = 0;	/* something is wrong: the checked decoder says what */
+	}
 	*why = "record cut short";
 	if (avail < REC_MIN_ENC)
 		return 0;
@@ -1085,6 +1182,11 @@ int it_tw_write_snapshot(struct it_tw *tw, const void *buf, size_t len)
 	return it_tw_write_section(tw, IT_SECT_SNAP, now_ns(CLOCK_MONOTONIC), buf, len);
 }
 
+int it_tw_write_snapshot_at(struct it_tw *tw, uint64_t ts, const void *buf, size_t len)
+{
+	return it_tw_write_section(tw, IT_SECT_SNAP, ts, buf, len);
+}
+
 int it_tw_write_aggregate(struct it_tw *tw, uint64_t ts, const void *buf, size_t len)
 {
 	return it_tw_write_section(tw, IT_SECT_AGGR, ts, buf, len);
@@ -1234,6 +1336,14 @@ struct it_tr {
 	uint32_t rec_left;
 	uint64_t prev_ts, blk_off;
 	uint64_t *recbuf;
+	/* the block's record headers, decoded once by load_block's check */
+	struct rec_ix {
+		struct it_hdr h;
+		uint32_t off;	/* payload offset in raw */
+	} *ix;
+	size_t ix_cap;
+	uint32_t ix_pos;
+	uint16_t minlen[256];	/* it_event_min_len() of every type */
 	ZSTD_DCtx *dctx;
 	it_tr_frame_cb cb;
 	void *cb_arg;
@@ -1699,6 +1809,7 @@ void it_tr_close(struct it_tr *tr)
 	free(tr->snap);
 	free(tr->pay);
 	free(tr->raw);
+	free(tr->ix);
 	free(tr->recbuf);
 	ZSTD_freeDCtx(tr->dctx);
 	free(tr);
@@ -1828,6 +1939,8 @@ struct it_tr *it_tr_open_fd(int fd, char *err, size_t errlen)
 		goto fail;
 	}
 	tr->info.file_size = (uint64_t)sb.st_size;
+	for (unsigned int t = 0; t < 256; t++)
+		tr->minlen[t] = (uint16_t)it_event_min_len(t);
 	tr->recbuf = malloc(65536 + 8);
 	tr->dctx = ZSTD_createDCtx();
 	if (!tr->recbuf || !tr->dctx) {
@@ -2024,21 +2137,31 @@ static int load_block(struct it_tr *tr, const struct sect *s)
 		damaged(tr, s, "zstd: %s", ZSTD_isError(got) ? ZSTD_getErrorName(got) : "short output");
 		return tr->sticky;
 	}
+	if (tr->ix_cap < nrec) {
+		struct rec_ix *ix = realloc(tr->ix, (size_t)nrec * sizeof(*ix));
+
+		if (!ix) {
+			tr->sticky = -ENOMEM;
+			tr_msg(tr, "out of memory for the index of a %u-record block", nrec);
+			return -ENOMEM;
+		}
+		tr->ix = ix;
+		tr->ix_cap = nrec;
+	}
 	prev = first;
 	for (uint32_t i = 0; i < nrec; i++) {
-		struct it_hdr h;
 		const uint8_t *pl;
 		const char *why;
-		size_t n = dec_record(tr->raw + pos, raw_len - pos, &prev, &h, &pl, &why);
+		size_t n = dec_record(tr->raw + pos, raw_len - pos, &prev, &tr->ix[i].h, &pl, &why);
 
 		if (!n) {
 			damaged(tr, s, "record %u of %u at byte %zu: %s", i, nrec, pos, why);
 			return tr->sticky;
 		}
-		if (!i)
-			ts0 = h.ts;
+		tr->ix[i].off = (uint32_t)(pl - tr->raw);
 		pos += n;
 	}
+	ts0 = tr->ix[0].h.ts;
 	if (pos != raw_len) {
 		damaged(tr, s, "%zu bytes left after the last record", raw_len - pos);
 		return tr->sticky;
@@ -2050,6 +2173,7 @@ static int load_block(struct it_tr *tr, const struct sect *s)
 	tr->raw_len = raw_len;
 	tr->raw_pos = 0;
 	tr->rec_left = nrec;
+	tr->ix_pos = 0;
 	tr->prev_ts = first;
 	tr->blk_off = s->off;
 	tr->st.blocks++;
@@ -2064,37 +2188,31 @@ int it_tr_next_item(struct it_tr *tr, struct it_tr_item *it)
 		const struct sect *s;
 
 		while (tr->rec_left) {
-			struct it_hdr h;
-			const uint8_t *pl;
-			const char *why;
-			size_t n = dec_record(tr->raw + tr->raw_pos, tr->raw_len - tr->raw_pos,
-					      &tr->prev_ts, &h, &pl, &why);
+			const struct rec_ix *x = &tr->ix[tr->ix_pos++];
+			const struct it_hdr *hp = &x->h;
+			const uint8_t *pl = tr->raw + x->off;
 			unsigned int min;
 
-			if (!n) {	/* cannot happen after load_block's walk */
-				tr->sticky = -EBADMSG;
-				tr_msg(tr, "internal: record decoding failed: %s", why);
-				return tr->sticky;
-			}
-			tr->raw_pos += n;
 			tr->rec_left--;
-			min = it_event_min_len(h.type);
+			min = tr->minlen[hp->type];
 			if (!min && !tr->pass_unknown) {
 				tr->st.skipped_types++;
 				continue;
 			}
-			if (min && h.len < min) {
+			if (min && hp->len < min) {
 				tr->st.skipped_short++;
 				continue;
 			}
-			memcpy(tr->recbuf, &h, sizeof(h));
-			memcpy((uint8_t *)tr->recbuf + REC_HDR_SIZE, pl, h.len - REC_HDR_SIZE);
-			memset(it, 0, sizeof(*it));
-			it->rec = (const struct it_hdr *)tr->recbuf;
-			it->ts = h.ts;
-			it->offset = tr->blk_off;
+			memcpy(tr->recbuf, hp, sizeof(*hp));
+			memcpy((uint8_t *)tr->recbuf + REC_HDR_SIZE, pl, hp->len - REC_HDR_SIZE);
 			it->kind = IT_TR_RECORD;
-			if (h.type == IT_EV_LOST && min) {
+			it->ts = hp->ts;
+			it->rec = (const struct it_hdr *)tr->recbuf;
+			it->data = NULL;
+			it->len = 0;
+			it->lost = 0;
+			it->offset = tr->blk_off;
+			if (hp->type == IT_EV_LOST && min) {
 				it->kind = IT_TR_LOST;
 				it->lost = ((const struct it_lost *)tr->recbuf)->lost;
 				tr->st.lost += it->lost;

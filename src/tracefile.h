@@ -122,6 +122,9 @@ struct it_tw *it_tw_open(const char *path, const struct it_tw_opts *o, char *err
 int it_tw_set_host(struct it_tw *tw, const struct it_host *host);
 /* Write the start-up snapshot (opaque bytes), timestamped now. */
 int it_tw_write_snapshot(struct it_tw *tw, const void *buf, size_t len);
+/* the same, timestamped when the snapshot was taken (before the events
+ * that follow it: trace-format §2's time order) */
+int it_tw_write_snapshot_at(struct it_tw *tw, uint64_t ts, const void *buf, size_t len);
 /* Append one record (hdr.len bytes, >= 24) to the current block. */
 int it_tw_write_event(struct it_tw *tw, const struct it_hdr *rec);
 /* Write an aggregate frame (opaque bytes) taken at ts. */

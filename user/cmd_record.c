@@ -258,7 +258,7 @@ int cmd_record(int argc, char **argv)
 		}
 		it_rules_conf_free(&rc);
 	}
-	r = it_tw_write_snapshot(st.tw, s.snapblob, s.snaplen);
+	r = it_tw_write_snapshot_at(st.tw, s.snap_ts, s.snapblob, s.snaplen);
 	if (!r)
 		r = it_tw_async_start(st.tw, (size_t)(o.queue_mb ? o.queue_mb : 64) << 20);
 	if (r) {

@@ -293,6 +293,24 @@ static int pf_record(struct pf_state *p, const struct it_hdr *h)
 		}
 		break;
 	}
+	case IT_EV_KVM_SIGNAL_MSI: {	/* a KVM_SIGNAL_MSI, folded with its ioctl */
+		const struct it_kvm_signal_msi *e = (const void *)h;
+		struct it_msi_decoded d;
+		it_msi_decode(e->address, e->data, &d);
+		snprintf(name, sizeof(name), "inject vec %#x -> apic %u", d.vector, d.dest);
+		pf_begin(p, "i", name, "kvm", h->pid ? (int)h->pid : 2, 0, h->ts);
+		jw_kstr(&p->j, "s", "t");
+		jw_key(&p->j, "args");
+		jw_obj_begin(&p->j);
+		jw_ku64(&p->j, "address", e->address);
+		jw_ku64(&p->j, "data", e->data);
+		jw_ku64(&p->j, "host_irq", 0);
+		jw_kstr(&p->j, "ioctl", "KVM_SIGNAL_MSI");
+		jw_ki64(&p->j, "ret", e->ret);
+		jw_obj_end(&p->j);
+		jw_obj_end(&p->j);
+		break;
+	}
 	case IT_EV_HC_KVM:
 	case IT_EV_HC_HV:
 	case IT_EV_HC_XEN: {

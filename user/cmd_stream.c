@@ -93,7 +93,7 @@ static int print_record(struct stream_state *s, const struct it_hdr *h)
 	if (s->json) {
 		r = it_event_json(&s->j, h);
 		if (r > 0)
-			jw_raw(&s->j, "\n");
+			jw_nl(&s->j);
 	} else {
 		r = it_event_text(h, s->line, sizeof(s->line));
 		if (r > 0) {

@@ -128,6 +128,7 @@ static int open_live(struct it_session *s)
 	int r;
 
 	/* the snapshot first: what existed before we started */
+	s->snap_ts = it_now_ns();
 	r = it_snapcap_capture("", &s->snapblob, &s->snaplen);
 	if (r) {
 		snprintf(s->err, sizeof(s->err), "cannot capture the start-up snapshot: %s", strerror(-r));

@@ -35,6 +35,7 @@ struct it_session {
 	char snapdir[256];
 	void *snapblob;		/* live: the captured snapshot (recordings store it) */
 	size_t snaplen;
+	uint64_t snap_ts;	/* CLOCK_MONOTONIC when it was taken (before the hooks attached) */
 	struct it_model *model;
 	struct it_live *live;
 	struct it_tr *tr;

@@ -86,7 +86,8 @@ for e in msi:
 # --- ioctls --------------------------------------------------------------
 ioc = defaultdict(list)
 for e in mine:
-    if e["type"] == "ioctl":
+    # a KVM_SIGNAL_MSI is folded into its injection's kvm_msi line (with "ioctl")
+    if e["type"] == "ioctl" or (e["type"] == "kvm_msi" and "ioctl" in e):
         ioc[e.get("ioctl")].append(e)
 
 vm_fd = vmm["vm_fd"]

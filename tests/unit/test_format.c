@@ -1310,6 +1310,98 @@ static void test_ioctl_signal_msi(void **state)
 	expect_u64(&o, "devid", 0x100);
 }
 
+/* The record's JSON through the generic writer: nested in an array, where
+ * the top-level fast path does not apply; the brackets are cut off. */
+static char *generic_json(const struct it_hdr *h)
+{
+	struct it_json j;
+	char *s;
+
+	jw_init(&j);
+	jw_arr_begin(&j);
+	assert_int_equal(it_event_json(&j, h), 1);
+	jw_arr_end(&j);
+	assert_false(j.oom);
+	s = strndup(j.buf + 1, j.len - 2);
+	jw_free(&j);
+	return s;
+}
+
+/* KVM_SIGNAL_MSI folded with its injection and first APIC accept: one
+ * "kvm_msi" line with the ioctl's fields; the fast path writes exactly the
+ * generic writer's bytes, for every variant it takes. */
+static void test_kvm_signal_msi(void **state)
+{
+	static const struct { uint64_t address; uint32_t data; uint8_t flags; uint32_t msi_flags; uint16_t acc; int32_t ret; } v[] = {
+		{ 0xFEE01000u, 0x4022, 0, 0, 1, 1 },
+		{ 0xFEE00000u, 0x45, 0, 0, 0, 0 },
+		{ 0xFEEFF00Cu, 0xC1FF, 0, 1, 1, 1 },			/* logical, level, devid */
+		{ 0x1FEE0A000ull | (0x12345ull << 40), 0x0400, 0, 0, 1, -22 },	/* x2APIC high dest, smi */
+		{ 0xFEE00000u, 0x45, IT_F_NO_EXIT, 0, 1, 0 },		/* exit not seen: generic only */
+		{ 0xFEE00010u, 0x45, 0, 0, 0, 1 },			/* remappable: generic only */
+		{ 0xFED00000u, 0x45, 0, 0, 0, 1 },			/* outside the window */
+		{ UINT64_MAX, UINT32_MAX, 0, 1, UINT16_MAX, INT32_MIN },
+	};
+	struct it_kvm_signal_msi e;
+	struct jobj o;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		struct it_json j;
+		char *g;
+
+		memset(&e, 0, sizeof(e));
+		hdr(&e.h, IT_EV_KVM_SIGNAL_MSI, sizeof(e));
+		e.h.flags = IT_F_DATAPLANE | v[i].flags;
+		e.address = v[i].address;
+		e.data = v[i].data;
+		e.fd = 4;
+		e.ret = v[i].ret;
+		e.duration = 1234 + (uint32_t)i;
+		e.msi_flags = v[i].msi_flags;
+		e.devid = 0x100;
+		e.accepted = v[i].acc;
+		e.apicid = 7;
+		to_json(&e, &o, "kvm_msi");
+		expect_u64(&o, "address", v[i].address);
+		expect_u64(&o, "data", v[i].data);
+		expect_str(&o, "ioctl", "KVM_SIGNAL_MSI");
+		expect_u64(&o, "ioctl_fd", 4);
+		expect_u64(&o, "fd", 4);
+		expect_u64(&o, "host_irq", 0);
+		expect_u64(&o, "accepted", v[i].acc);
+		if (v[i].acc)
+			expect_u64(&o, "apicid", 7);
+		else
+			expect_absent(&o, "apicid");
+		if (v[i].msi_flags & 1)
+			expect_u64(&o, "devid", 0x100);
+		else
+			expect_absent(&o, "devid");
+		if (v[i].flags & IT_F_NO_EXIT) {
+			expect_bool(&o, "exit_seen", false);
+			expect_absent(&o, "ret");
+		} else {
+			expect_i64(&o, "ret", v[i].ret);
+			expect_u64(&o, "duration_ns", 1234 + i);
+		}
+		/* top level (fast path where it applies) == nested (generic) */
+		e.h.ts = UINT64_MAX - i;
+		e.h.pid = e.h.tid = (uint32_t)(i * 1000003u);
+		g = generic_json(&e.h);
+		jw_init(&j);
+		assert_int_equal(it_event_json(&j, &e.h), 1);
+		assert_false(j.oom);
+		assert_string_equal(j.buf, g);
+		/* a second line after the newline starts without a separator */
+		jw_raw(&j, "\n");
+		assert_int_equal(it_event_json(&j, &e.h), 1);
+		assert_int_equal(j.len, 2 * strlen(g) + 1);
+		jw_free(&j);
+		free(g);
+	}
+}
+
 static void test_ioctl_create(void **state)
 {
 	struct it_ioctl_simple e;
@@ -1420,6 +1512,7 @@ static const unsigned int all_types[] = {
 	IT_EV_IOCTL_SET_IRQS, IT_EV_IOCTL_GET_DEVICE_FD, IT_EV_IOCTL_IRQFD,
 	IT_EV_IOCTL_GSI_ROUTING, IT_EV_IOCTL_GSI_ROUTE, IT_EV_IOCTL_SIGNAL_MSI,
 	IT_EV_IOCTL_CREATE_VM, IT_EV_IOCTL_CREATE_VCPU, IT_EV_LOST, IT_EV_PROC,
+	IT_EV_KVM_SIGNAL_MSI,
 };
 
 static void test_truncated_records(void **state)
@@ -1719,6 +1812,7 @@ int main(void)
 		cmocka_unit_test(test_kvm_pi_irte),
 		cmocka_unit_test(test_kvm_apic_events),
 		cmocka_unit_test(test_kvm_apic_accept_delivery_mode),
+		cmocka_unit_test(test_kvm_signal_msi),
 		cmocka_unit_test(test_hypercalls),
 		cmocka_unit_test(test_ioctl_set_irqs),
 		cmocka_unit_test(test_ioctl_get_device_fd),

@@ -571,10 +571,53 @@ static void test_flush_errors(void **state)
 	jw_free(&j);
 }
 
+/* jp_u64/jp_i64 (the raw fast path) agree with printf on every digit
+ * count and around every power of ten, and leave what follows alone past
+ * their documented 8 bytes of scratch. */
+static void test_jp_numbers(void **state)
+{
+	char buf[64], want[32];
+	uint64_t v[200];
+	size_t n = 0;
+
+	(void)state;
+	v[n++] = 0;
+	v[n++] = UINT64_MAX;
+	for (uint64_t p = 1; n < 190; p *= 10) {
+		v[n++] = p - 1;
+		v[n++] = p;
+		v[n++] = p + 1;
+		v[n++] = p * 7 + 3;
+		if (p > UINT64_MAX / 10)
+			break;
+	}
+	for (size_t i = 0; i < n; i++) {
+		memset(buf, 'x', sizeof(buf));
+		char *e = jp_u64(buf, v[i]);
+		snprintf(want, sizeof(want), "%llu", (unsigned long long)v[i]);
+		assert_int_equal(e - buf, strlen(want));
+		assert_memory_equal(buf, want, strlen(want));
+		assert_int_equal(buf[strlen(want) + 8], 'x');
+		if (v[i] <= (uint64_t)INT64_MAX) {
+			int64_t s = -(int64_t)v[i];
+			memset(buf, 'x', sizeof(buf));
+			e = jp_i64(buf, s);
+			snprintf(want, sizeof(want), "%lld", (long long)s);
+			assert_int_equal(e - buf, strlen(want));
+			assert_memory_equal(buf, want, strlen(want));
+		}
+	}
+	memset(buf, 'x', sizeof(buf));
+	char *e = jp_i64(buf, INT64_MIN);
+	assert_int_equal(e - buf, 20);
+	assert_memory_equal(buf, "-9223372036854775808", 20);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_empty_containers),
+		cmocka_unit_test(test_jp_numbers),
 		cmocka_unit_test(test_nesting_and_commas),
 		cmocka_unit_test(test_every_value_kind_in_array),
 		cmocka_unit_test(test_keyed_helpers),
