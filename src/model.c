@@ -62,6 +62,7 @@ struct m_irqfd {
 	int efd;
 	int gsi;
 	bool active;
+	bool at_start;		/* known from the read at start only */
 };
 
 struct m_vfiodev {
@@ -584,6 +585,15 @@ static void on_irqfd(struct it_model *m, const struct it_ioctl_irqfd *e)
 	}
 	if (deassign)
 		return;
+	/* The same binding seen by its KVM_IRQFD event and by the read at
+	 * start (the VMM set it up between attach and the read): one irqfd. */
+	for (size_t i = 0; (int)e->efd >= 0 && i < v->nirqfds; i++) {
+		struct m_irqfd *f = &v->irqfds[i];
+		if (f->active && f->efd == (int)e->efd && f->gsi == (int)e->gsi && (at_start || f->at_start)) {
+			f->at_start = f->at_start && at_start;
+			return;
+		}
+	}
 	/* KVM refuses a second irqfd on a live eventfd: a successful assign of
 	 * a number already bound means the old one was closed (fd reuse).  An
 	 * irqfd read at start whose eventfd the VMM closed has no number (-1). */
@@ -601,7 +611,8 @@ static void on_irqfd(struct it_model *m, const struct it_ioctl_irqfd *e)
 	if (!nf)
 		return;
 	v->irqfds = nf;
-	v->irqfds[v->nirqfds++] = (struct m_irqfd){ .efd = (int)e->efd, .gsi = (int)e->gsi, .active = true };
+	v->irqfds[v->nirqfds++] = (struct m_irqfd){ .efd = (int)e->efd, .gsi = (int)e->gsi, .active = true,
+						    .at_start = at_start };
 	if (at_start) {
 		char efd[32];
 		if ((int)e->efd < 0)

@@ -259,9 +259,16 @@ int it_session_step(struct it_session *s, int timeout_ms)
 			/* the messages the devices hold now: joins irqs set up
 			 * before start to their IRTEs */
 			s->msi_pending = false;
-			it_msi_tables_read(&s->snap, s->start_ts, on_live_record, s);
+			/* What the devices and VMs hold is read now, so these
+			 * records carry the time of the read: the events already
+			 * queued (older, and maybe what set that state up) go
+			 * first, and nothing written before (an aggregate frame)
+			 * is newer than them. */
+			it_live_drain(s->live);
+			uint64_t read_ts = it_now_ns();
+			it_msi_tables_read(&s->snap, read_ts, on_live_record, s);
 			/* and the routing tables and irqfds of VMs set up before start */
-			it_live_read_vm_state(s->live, s->start_ts, on_live_record, s);
+			it_live_read_vm_state(s->live, read_ts, on_live_record, s);
 		}
 		int r = it_live_poll(s->live, timeout_ms);
 

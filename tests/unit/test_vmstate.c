@@ -266,6 +266,45 @@ static int stop_at_2(void *ctx, const struct it_hdr *h)
 	return ++*(int *)ctx == 2 ? -7 : 0;
 }
 
+/* A VMM that sets up its irqfds between attach and the read at start is seen
+ * twice, by the KVM_IRQFD event and by the read: one binding, in either
+ * order, and never an "eventfd closed and its number reused". */
+static void irqfd_rec(struct it_model *m, uint64_t ts, uint8_t flags, uint32_t efd, uint32_t gsi)
+{
+	struct it_ioctl_irqfd e;
+
+	memset(&e, 0, sizeof(e));
+	e.h = (struct it_hdr){ .ts = ts, .type = IT_EV_IOCTL_IRQFD, .version = 1, .len = sizeof(e),
+			       .flags = flags, .pid = VMM, .tid = VMM };
+	e.efd = efd;
+	e.gsi = gsi;
+	it_model_event(m, &e.h);
+}
+
+static void test_irqfd_seen_twice(void **state)
+{
+	(void)state;
+	for (int order = 0; order < 2; order++) {
+		struct it_model *m = it_model_new();
+		struct it_change ch[64];
+		size_t n, found = 0, bound = 0;
+
+		assert_non_null(m);
+		irqfd_rec(m, TS, order ? IT_F_SNAPSHOT : 0, 7, 24);
+		irqfd_rec(m, TS + 10, order ? 0 : IT_F_SNAPSHOT, 7, 24);
+		/* a real reuse still reads as one: eventfd 7 now feeds gsi 25 */
+		irqfd_rec(m, TS + 20, 0, 7, 25);
+		n = it_model_recent_changes(m, ch, 64);
+		for (size_t i = 0; i < n; i++) {
+			found += strstr(ch[i].what, "number reused") != NULL;
+			bound += strstr(ch[i].what, "eventfd 7 bound to gsi 24") != NULL;
+		}
+		assert_int_equal(bound, 1);
+		assert_int_equal(found, 1);
+		it_model_free(m);
+	}
+}
+
 static void test_callback_stops(void **state)
 {
 	(void)state;
@@ -287,6 +326,7 @@ int main(void)
 		cmocka_unit_test(test_join),
 		cmocka_unit_test(test_two_vms_closed_eventfds),
 		cmocka_unit_test(test_callback_stops),
+		cmocka_unit_test(test_irqfd_seen_twice),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
