@@ -8,6 +8,7 @@
 #include <string.h>
 #include "common.h"
 #include "rules.h"
+#include "progmiss.h"
 #include "session.h"
 #include "snapshot.h"
 #include "tracefile.h"
@@ -307,13 +308,18 @@ int cmd_record(int argc, char **argv)
 	if (r && !st.err)
 		st.err = r;
 	struct it_live_counters c;
+	struct it_prog_misses pm;
+	char pmbuf[192];
 	it_live_counters(s.live, &c);
+	it_live_prog_misses(s.live, &pm);
 	/* ws.dropped counts the queue-full drops (st.dropped counts the same ones) */
 	uint64_t lost = c.c[IT_CNT_LOST] + ws.dropped;
 	p_info("%llu events written, %llu lost, %llu bytes, %.1f bytes/event%s",
 	       (unsigned long long)ws.events_written, (unsigned long long)lost, (unsigned long long)ws.bytes,
 	       ws.events_written ? (double)ws.bytes / (double)ws.events_written : 0.0,
 	       st.filtered ? " (other devices' irq events filtered)" : "");
+	if (pm.total)
+		p_info("warning: %s: the recording lacks those events", it_prog_misses_str(&pm, pmbuf, sizeof(pmbuf)));
 	if (st.err) {
 		p_err("writing %s failed: %s; the file holds what was written before", o.out, strerror(-st.err));
 		ret = IT_EXIT_FAIL;

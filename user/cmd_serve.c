@@ -31,6 +31,7 @@
 #include "hist.h"
 #include "hooks.h"
 #include "rules.h"
+#include "progmiss.h"
 #include "session.h"
 
 #define DEFAULT_ADDR "127.0.0.1:9464"
@@ -355,6 +356,7 @@ static void render(struct serve_state *st, struct it_session *s, struct buf *b)
 	bprintf(b, "irqtrail_events_unknown_total %llu\n", (unsigned long long)ms.unknown_events);
 	if (s->live) {
 		struct it_live_counters c;
+		struct it_prog_misses pm;
 
 		it_live_counters(s->live, &c);
 		help(b, "irqtrail_ioctl_read_failures_total", "counter", "VMM ioctl arguments that could not be read.");
@@ -363,6 +365,10 @@ static void render(struct serve_state *st, struct it_session *s, struct buf *b)
 		bprintf(b, "irqtrail_aggregate_full_total %llu\n", (unsigned long long)c.c[IT_CNT_AGG_FULL]);
 		help(b, "irqtrail_bad_records_total", "counter", "Ring-buffer records user space could not decode.");
 		bprintf(b, "irqtrail_bad_records_total %llu\n", (unsigned long long)c.bad_records);
+		it_live_prog_misses(s->live, &pm);
+		help(b, "irqtrail_bpf_recursion_misses_total", "counter",
+		     "Hook runs the kernel skipped because a BPF program already ran on that CPU (counts may be low).");
+		bprintf(b, "irqtrail_bpf_recursion_misses_total %llu\n", (unsigned long long)pm.total);
 	}
 
 	/* host device interrupts */

@@ -10,6 +10,7 @@
 #include "json.h"
 #include "decode.h"
 #include "live.h"
+#include "progmiss.h"
 #include "model.h"
 #include "rules.h"
 
@@ -172,6 +173,8 @@ int cmd_stream(int argc, char **argv)
 	struct stream_state s;
 	struct it_live_opts lo = { .full = true };
 	struct it_live_counters c;
+	struct it_prog_misses pm = { 0 };
+	char pmbuf[192];
 	struct it_live *l;
 	char err[256];
 	uint64_t end = 0;
@@ -250,6 +253,7 @@ int cmd_stream(int argc, char **argv)
 	report_lost(&s, c.c[IT_CNT_LOST]);
 	if (jw_flush(&s.j, stdout) || fflush(stdout))
 		s.write_failed = true;
+	it_live_prog_misses(l, &pm);
 	it_live_close(l);
 	it_rules_free(s.rules);
 	it_model_free(s.model);
@@ -257,6 +261,9 @@ int cmd_stream(int argc, char **argv)
 	p_info("%llu events, %llu lost%s", (unsigned long long)s.seen,
 	       (unsigned long long)c.c[IT_CNT_LOST],
 	       c.bad_records ? ", some records malformed" : "");
+	if (pm.total)
+		p_info("warning: %s: events of those hooks are missing from the stream",
+		       it_prog_misses_str(&pm, pmbuf, sizeof(pmbuf)));
 	if (s.write_failed) {
 		p_err("writing the output failed: %s", strerror(errno));
 		return IT_EXIT_FAIL;

@@ -30,6 +30,7 @@
 #include "common.h"
 #include "full.h"
 #include "full.skel.h"
+#include "progmiss.h"
 
 struct spec {
 	const char *label;		/* it_hooks[].name */
@@ -891,6 +892,14 @@ int it_full_read_tables(struct it_full *fl)
 const char *it_full_table_status(const struct it_full *fl)
 {
 	return fl ? fl->table_status : "";
+}
+
+void it_full_prog_misses(const struct it_full *fl, struct it_prog_misses *m)
+{
+	if (!fl)
+		return;
+	it_prog_misses_add(m, fl->skel ? fl->skel->obj : NULL);
+	it_prog_misses_add(m, fl->fallback ? fl->fallback->obj : NULL);
 }
 
 void it_full_detach(struct it_full *fl)

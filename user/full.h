@@ -39,6 +39,9 @@ struct it_full;
 int it_full_attach(struct it_full **out, const struct it_full_opts *o, const struct it_features *f,
 		   struct it_hook_status *st, size_t nst);
 void it_full_detach(struct it_full *fl);
+struct it_prog_misses;
+/* Add the full tier's skipped program runs (see progmiss.h) to m. */
+void it_full_prog_misses(const struct it_full *fl, struct it_prog_misses *m);
 
 /*
  * Copy every present entry of the kernel's interrupt remapping tables (Intel

@@ -11,6 +11,7 @@
 #include "format.h"
 #include "full.h"
 #include "irqtrail.skel.h"
+#include "progmiss.h"
 #include "iter.h"
 #include "live.h"
 
@@ -269,6 +270,13 @@ int it_live_drain(struct it_live *l)
 			return n;
 	}
 	return 0;
+}
+
+void it_live_prog_misses(const struct it_live *l, struct it_prog_misses *m)
+{
+	memset(m, 0, sizeof(*m));
+	it_prog_misses_add(m, l->skel->obj);
+	it_full_prog_misses(l->full, m);
 }
 
 void it_live_counters(struct it_live *l, struct it_live_counters *c)

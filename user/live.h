@@ -39,6 +39,10 @@ int it_live_open(struct it_live **out, const struct it_live_opts *o, char *err, 
 int it_live_poll(struct it_live *l, int timeout_ms);
 int it_live_drain(struct it_live *l);
 void it_live_counters(struct it_live *l, struct it_live_counters *c);
+/* Runs of the loaded programs the kernel skipped (progmiss.h): a few
+ * syscalls per program, so at the end or once a second, not per poll. */
+struct it_prog_misses;
+void it_live_prog_misses(const struct it_live *l, struct it_prog_misses *m);
 const struct it_hook_status *it_live_hooks(const struct it_live *l, size_t *n);
 const struct it_features *it_live_features(const struct it_live *l);
 /* Number of hooks attached. */
