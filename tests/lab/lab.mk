@@ -14,6 +14,8 @@
 
 LAB_CACHE ?= /var/cache/irqtrail-lab
 LAB ?= intel-6.12 amd-6.12 intel-6.1 amd-6.1
+# the VMM scenario adds its configurations (vmm-intel-6.12 vmm-amd-6.12)
+-include tests/lab/vmm/vmm.mk
 LAB_OUT := .output/lab
 LAB_CFLAGS := -O2 -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE
 
