@@ -18,7 +18,7 @@
 #define GLOBAL_CHANGES 256
 
 /* The last few times of one kind of step (trap-path timing). */
-#define TS_HIST 8
+#define TS_HIST 64
 struct ts_hist {
 	uint64_t t[TS_HIST];
 	size_t n;

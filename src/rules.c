@@ -1568,6 +1568,10 @@ static void r_compat_msi(struct evalctx *x)
 
 		if ((q->kind != IT_IRQ_MSI && q->kind != IT_IRQ_MSIX) || q->remapped || !q->bdf[0])
 			continue;
+		/* the IOMMU's own interrupt (AMD-Vi is a PCI function with a plain
+		 * PCI-MSI) cannot be remapped by the unit that raises it */
+		if (q->handler && !strncmp(q->handler, "AMD-Vi", 6))
+			continue;
 		for (size_t k = 0; k < x->nrt; k++)
 			if (x->rt[k].rk == IT_ROUTE_HOST && x->rt[k].irq == q->irq && x->rt[k].owner_vm) {
 				owner = x->rt[k].owner_name;

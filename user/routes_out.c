@@ -51,7 +51,7 @@ static void lat_json(struct it_json *j, const struct it_route *r)
 		hist_json(j, "accept_latency", "inject->accept", &r->accept, 0);
 		/* the delivery path hop by hop, each from the host handler's entry
 		 * (every-event recordings only) */
-		jw_key(j, "delivery");
+		jw_key(j, "delivery_path");
 		if (it_hist_total(&r->hop_irqfd) || it_hist_total(&r->hop_vcpu)) {
 			jw_obj_begin(j);
 			hist_json(j, "irq->irqfd", "host handler -> irqfd_wakeup", &r->hop_irqfd, 0);
