@@ -12,6 +12,7 @@
 #include <string.h>
 #include "decode.h"
 #include "full_events.h"
+#include "events_qemu.h"
 #include "hist.h"
 #include "model.h"
 
@@ -126,6 +127,13 @@ struct m_vm {
 	struct m_trigger *trig;
 	size_t ntrig;
 	struct it_changes ch;
+	/* QEMU's kvm_irqchip_add_msi_route (uprobe) before its GSI is committed */
+	struct {
+		int virq;
+		uint32_t vector;
+		uint64_t ts;
+	} qadd[8];
+	size_t nqadd;
 };
 
 /* injection counts by (pid, host irq, address, data) */
@@ -523,6 +531,14 @@ static void on_gsi_commit(struct it_model *m, const struct it_ioctl_gsi_routing 
 			memset(r, 0, sizeof(*r));
 			r->gsi = (int)e->gsi;
 			r->set_ts = ioctl_start(&t->h, &t->c);
+			for (size_t q = 0; q < v->nqadd; q++)
+				if (v->qadd[q].virq == (int)e->gsi) {
+					change_add(m, &r->ch, v->qadd[q].ts, t->h.pid,
+						   "QEMU kvm_irqchip_add_msi_route: device vector %u -> gsi %d",
+						   v->qadd[q].vector, v->qadd[q].virq);
+					v->qadd[q] = v->qadd[--v->nqadd];
+					break;
+				}
 			change_add(m, &r->ch, t->h.ts, t->h.pid, "gsi %u routed to %s", e->gsi, now);
 		} else if (r->address != addr || r->data != e->data) {
 			r->set_ts = ioctl_start(&t->h, &t->c);
@@ -1028,6 +1044,37 @@ void it_model_event(struct it_model *m, const struct it_hdr *h)
 	case IT_EV_MSI_WRITE:
 		on_msi_write(m, (const void *)h);
 		break;
+	case IT_EV_QEMU_ADD_MSI_ROUTE:
+	case IT_EV_QEMU_UPDATE_MSI_ROUTE: {
+		/* the VMM's own view (uprobes): QEMU's virq is the KVM GSI */
+		const struct it_qemu_route *e = (const void *)h;
+		struct m_vm *v = vm_get(m, (int)h->pid);
+		struct m_route *r = v ? route_find(v, e->virq) : NULL;
+		char msg[80];
+
+		if (!v)
+			break;
+		if (h->type == IT_EV_QEMU_ADD_MSI_ROUTE) {
+			if (e->virq < 0)
+				change_add(m, &v->ch, h->ts, h->pid, "QEMU kvm_irqchip_add_msi_route: vector %u failed: %d",
+					   e->vector, e->virq);
+			else if (r && r->active)
+				change_add(m, &r->ch, h->ts, h->pid,
+					   "QEMU kvm_irqchip_add_msi_route: device vector %u -> gsi %d", e->vector, e->virq);
+			else {	/* entered in the route's changes when the GSI is committed */
+				if (v->nqadd == sizeof(v->qadd) / sizeof(v->qadd[0]))
+					memmove(v->qadd, v->qadd + 1, sizeof(v->qadd[0]) * --v->nqadd);
+				v->qadd[v->nqadd].virq = e->virq;
+				v->qadd[v->nqadd].vector = e->vector;
+				v->qadd[v->nqadd++].ts = h->ts;
+			}
+		} else {
+			fmt_msi(msg, sizeof(msg), e->address, e->data);
+			change_add(m, r ? &r->ch : &v->ch, h->ts, h->pid, "QEMU kvm_irqchip_update_msi_route: gsi %d -> %s",
+				   e->virq, msg);
+		}
+		break;
+	}
 	case IT_EV_PROC: {
 		const struct it_proc *e = (const void *)h;
 		struct m_vm *v = vm_get(m, (int)e->proc_pid);

@@ -64,6 +64,15 @@ const struct it_hook it_hooks[] = {
 	{ "syscalls:sys_exit_ioctl", "vmm-ioctl", "tp_sys_exit_ioctl", "syscalls/sys_exit_ioctl", NULL,
 	  "VMM ioctl arguments and return values" },
 
+	/* VMM user-space tier: uprobes on QEMU's exported routing API
+	 * (bpf/qemu.bpf.c, user/qemu.c); hop "vmm-uprobe" marks them */
+	{ "qemu:kvm_irqchip_add_msi_route", "vmm-uprobe", NULL, NULL, NULL,
+	  "QEMU gives a device vector a KVM GSI (virq); entry and return" },
+	{ "qemu:kvm_irqchip_update_msi_route", "vmm-uprobe", NULL, NULL, NULL,
+	  "QEMU changes a GSI's message (the guest reprogrammed its MSI/MSI-X entry)" },
+	{ "qemu:kvm_irqchip_commit_routes", "vmm-uprobe", NULL, NULL, NULL,
+	  "QEMU commits its routing table (KVM_SET_GSI_ROUTING follows)" },
+
 	/* fentry/kprobe tier (the full hook set); programs in bpf/full.bpf.c,
 	 * tier chosen per hook by user/full.c */
 	KF("modify_irte", "modify_irte (intel)", "irte-write", "Intel IRTE stores, old and new entry (static, two copies: attached by address)"),

@@ -12,6 +12,7 @@
 #include "full.h"
 #include "irqtrail.skel.h"
 #include "live.h"
+#include "qemu.h"
 
 #define IT_DEFAULT_RINGBUF (64u << 20)
 
@@ -22,6 +23,7 @@ struct it_live {
 	struct it_hook_status *st;
 	struct bpf_link **links;
 	struct it_full *full;
+	struct it_qemu *qemu;
 	size_t nattached;
 	it_event_fn cb;
 	void *ctx;
@@ -55,6 +57,10 @@ void it_hooks_plan(const struct it_features *f, struct it_hook_status *st)
 				snprintf(s->reason, sizeof(s->reason), "needs the bpf_loop helper (Linux 5.17+)");
 			else
 				s->tier = sys ? IT_TIER_SYSCALL : IT_TIER_TRACEPOINT;
+			continue;
+		}
+		if (it_qemu_is_hook(h)) {
+			it_qemu_plan(f, 0, s);
 			continue;
 		}
 		/* fentry/kprobe tier */
@@ -195,6 +201,13 @@ int it_live_open(struct it_live **out, const struct it_live_opts *o, char *err, 
 		if (nf > 0)
 			l->nattached += (size_t)nf;
 	}
+	{
+		int nq = it_qemu_attach(&l->qemu, bpf_map__fd(l->skel->maps.events),
+					bpf_map__fd(l->skel->maps.counters), o->pid, l->st, it_nhooks);
+
+		if (nq > 0)
+			l->nattached += (size_t)nq;
+	}
 	if (!l->nattached) {
 		snprintf(err, errlen, "no hook could attach on this kernel (see 'irqtrail doctor')");
 		ret = -ENOENT;
@@ -294,6 +307,7 @@ void it_live_close(struct it_live *l)
 	if (!l)
 		return;
 	ring_buffer__free(l->rb);
+	it_qemu_close(l->qemu);
 	it_full_detach(l->full);
 	if (l->links)
 		for (size_t i = 0; i < it_nhooks; i++)

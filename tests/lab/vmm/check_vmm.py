@@ -397,6 +397,35 @@ if res:
     a, b = ident(live), ident(replay)
     check(a == b and a, "good-replay", "routes -r of the recording = the live routes -j (%d routes of %s: %s)" %
           (len(a), BDF, "same" if a == b else "live %s replay %s" % (set(a) - set(b), set(b) - set(a))))
+    # the VMM side (uprobes on QEMU's exported routing API, issue 7)
+    qpid = int(read("good.qemu.pid").split()[0])
+    uh = [h for h in doc.get("hooks", []) if h.get("hop") == "vmm-uprobe"]
+    check(len(uh) == 3 and all(h["attached"] and h["tier"] == "uprobe" for h in uh), "doctor-uprobes",
+          "doctor -j in L1: %s" % [(h["hook"], h["tier"], h["reason"]) for h in uh])
+    adds = [ev for ev in evs if ev["type"] == "qemu_add_msi_route" and ev["pid"] == qpid]
+    upds = [ev for ev in evs if ev["type"] == "qemu_update_msi_route" and ev["pid"] == qpid]
+    commits = [ev for ev in evs if ev["type"] == "qemu_commit_routes" and ev["pid"] == qpid]
+    setgsi = [ev for ev in evs if ev["type"] == "ioctl" and ev.get("ioctl") == "KVM_SET_GSI_ROUTING" and ev["pid"] == qpid]
+    # every commit_routes issues one KVM_SET_GSI_ROUTING (the kernel's syscall tracepoint)
+    follows = all(any(0 <= io["ts"] - io.get("duration_ns", 0) - c["ts"] < 50e6 for io in setgsi) for c in commits)
+    check(commits and len(commits) == len(setgsi) and follows, "good-uprobe-commit",
+          "QEMU pid %d: %d kvm_irqchip_commit_routes (uprobe), %d KVM_SET_GSI_ROUTING ioctls, each commit followed "
+          "by its ioctl: %s" % (qpid, len(commits), len(setgsi), follows))
+    rg = routes_of(replay, "guest")
+    for e, g in sorted(rg.items()):
+        n = "good-msix%d-uprobe" % e
+        a = [ev for ev in adds if ev["virq"] == g["gsi"]]
+        check(a and all(ev["vector"] == e for ev in a), n + "-add",
+              "kvm_irqchip_add_msi_route for gsi %d: vectors %s (MSI-X entry %d)" % (g["gsi"], [ev["vector"] for ev in a], e))
+        u = [ev for ev in upds if ev["virq"] == g["gsi"]]
+        if u:
+            check(u[-1]["address"] == g["msi_address"] and u[-1]["data"] == g["msi_data"], n + "-update",
+                  "last kvm_irqchip_update_msi_route for gsi %d: %#x/%#x; the route: %#x/%#x (L2's vector %#x)" %
+                  (g["gsi"], u[-1]["address"], u[-1]["data"], g["msi_address"], g["msi_data"], ent[e]["vector"]))
+        line = "QEMU kvm_irqchip_add_msi_route: device vector %d -> gsi %d" % (e, g["gsi"])
+        if check(any(c["what"] == line for c in g["changes"]), n + "-change", "route changes: %s" %
+                 [c["what"] for c in g["changes"] if c["what"].startswith("QEMU")]):
+            proven(n, line)
     exp = read("good.explain.txt")
     for e, g in sorted(guest.items()):
         want = ["MSI-X entry %d -> host irq %d" % (e, g["host_irq"]),
