@@ -405,9 +405,12 @@ if res:
     adds = [ev for ev in evs if ev["type"] == "qemu_add_msi_route" and ev["pid"] == qpid]
     upds = [ev for ev in evs if ev["type"] == "qemu_update_msi_route" and ev["pid"] == qpid]
     commits = [ev for ev in evs if ev["type"] == "qemu_commit_routes" and ev["pid"] == qpid]
-    setgsi = [ev for ev in evs if ev["type"] == "ioctl" and ev.get("ioctl") == "KVM_SET_GSI_ROUTING" and ev["pid"] == qpid]
+    # one table header per ioctl, and a record per MSI entry with the same stamp: one per (ts, tid)
+    setgsi = list({(ev["ts"], ev["tid"]): ev for ev in evs if ev["type"] == "ioctl" and
+                   ev.get("ioctl") == "KVM_SET_GSI_ROUTING" and ev["pid"] == qpid}.values())
     # every commit_routes issues one KVM_SET_GSI_ROUTING (the kernel's syscall tracepoint)
-    follows = all(any(0 <= io["ts"] - io.get("duration_ns", 0) - c["ts"] < 50e6 for io in setgsi) for c in commits)
+    follows = all(any(io["tid"] == c["tid"] and 0 <= io["ts"] - io.get("duration_ns", 0) - c["ts"] < 50e6
+                      for io in setgsi) for c in commits)
     check(commits and len(commits) == len(setgsi) and follows, "good-uprobe-commit",
           "QEMU pid %d: %d kvm_irqchip_commit_routes (uprobe), %d KVM_SET_GSI_ROUTING ioctls, each commit followed "
           "by its ioctl: %s" % (qpid, len(commits), len(setgsi), follows))
