@@ -165,6 +165,15 @@ int it_live_open(struct it_live **out, const struct it_live_opts *o, char *err, 
 			 strerror(-ret));
 		goto fail;
 	}
+	/* the QEMU uprobes first: finding and reading the QEMU binaries takes a
+	 * while, and the kernel's events should start close to the session's start */
+	{
+		int nq = it_qemu_attach(&l->qemu, bpf_map__fd(l->skel->maps.events),
+					bpf_map__fd(l->skel->maps.counters), o->pid, l->st, it_nhooks);
+
+		if (nq > 0)
+			l->nattached += (size_t)nq;
+	}
 	for (size_t i = 0; i < it_nhooks; i++) {
 		struct it_hook_status *s = &l->st[i];
 
@@ -200,13 +209,6 @@ int it_live_open(struct it_live **out, const struct it_live_opts *o, char *err, 
 
 		if (nf > 0)
 			l->nattached += (size_t)nf;
-	}
-	{
-		int nq = it_qemu_attach(&l->qemu, bpf_map__fd(l->skel->maps.events),
-					bpf_map__fd(l->skel->maps.counters), o->pid, l->st, it_nhooks);
-
-		if (nq > 0)
-			l->nattached += (size_t)nq;
 	}
 	if (!l->nattached) {
 		snprintf(err, errlen, "no hook could attach on this kernel (see 'irqtrail doctor')");
