@@ -10,6 +10,7 @@
 #include "decode.h"
 #include "full.h"
 #include "full_events.h"
+#include "events_qemu.h"
 
 static const struct {
 	const char *name;
@@ -43,6 +44,9 @@ static const struct {
 	FI(IT_EV_MSI_COOKIE, "msi_cookie", struct it_doorbell, false),
 	FI(IT_EV_MSI_PREPARE, "msi_prepare", struct it_doorbell, false),
 	FI(IT_EV_MSI_DB_COMPOSE, "msi_doorbell_compose", struct it_doorbell, false),
+	FI(IT_EV_QEMU_ADD_MSI_ROUTE, "qemu_add_msi_route", struct it_qemu_route, false),
+	FI(IT_EV_QEMU_UPDATE_MSI_ROUTE, "qemu_update_msi_route", struct it_qemu_route, false),
+	FI(IT_EV_QEMU_COMMIT_ROUTES, "qemu_commit_routes", struct it_qemu_route, false),
 #undef FI
 };
 
@@ -462,6 +466,19 @@ void it_full_event_json(struct it_json *j, const struct it_hdr *h)
 			jw_ku64(j, an[i], e->a[i]);
 		jw_ki64(j, "result", e->result);
 		jw_ki64(j, "ret", e->ret);
+		break;
+	}
+	case IT_EV_QEMU_ADD_MSI_ROUTE:
+	case IT_EV_QEMU_UPDATE_MSI_ROUTE: {
+		const struct it_qemu_route *e = (const void *)h;
+		jw_ki64(j, "virq", e->virq);
+		jw_ku64(j, "dev", e->dev);
+		if (h->type == IT_EV_QEMU_ADD_MSI_ROUTE) {
+			jw_ku64(j, "vector", e->vector);
+			jw_ku64(j, "duration_ns", e->duration);
+		} else {
+			msi_msg_fields(j, (uint32_t)e->address, (uint32_t)(e->address >> 32), e->data);
+		}
 		break;
 	}
 	default:

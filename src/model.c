@@ -12,10 +12,36 @@
 #include <string.h>
 #include "decode.h"
 #include "full_events.h"
+#include "events_qemu.h"
 #include "hist.h"
 #include "model.h"
 
 #define GLOBAL_CHANGES 256
+
+/* The last few times of one kind of step (trap-path timing). */
+#define TS_HIST 64
+struct ts_hist {
+	uint64_t t[TS_HIST];
+	size_t n;
+};
+
+static void ts_push(struct ts_hist *h, uint64_t t)
+{
+	if (h->n == TS_HIST) {
+		memmove(h->t, h->t + 1, sizeof(h->t[0]) * (TS_HIST - 1));
+		h->n--;
+	}
+	h->t[h->n++] = t;
+}
+
+/* The first time at or after t, else the latest, else 0. */
+static uint64_t ts_from(const struct ts_hist *h, uint64_t t)
+{
+	for (size_t i = 0; i < h->n; i++)
+		if (h->t[i] >= t)
+			return h->t[i];
+	return h->n ? h->t[h->n - 1] : 0;
+}
 
 struct m_irq {
 	int irq;
@@ -38,6 +64,9 @@ struct m_irq {
 	struct it_hist ev_hist;
 	uint64_t ev_max;
 	struct it_changes ch;
+	uint64_t last_entry_ts;		/* the handler's last entry (delivery hops) */
+	struct ts_hist irte_ts;		/* IRTE stores making its entry present */
+	struct ts_hist msiw_ts;		/* messages written to the device */
 };
 
 #define PAST_MSGS 8
@@ -56,6 +85,7 @@ struct m_route {
 	} past[PAST_MSGS];
 	size_t npast;
 	struct it_changes ch;
+	uint64_t set_ts;	/* when it took its current message */
 };
 
 struct m_irqfd {
@@ -63,6 +93,7 @@ struct m_irqfd {
 	int gsi;
 	bool active;
 	bool at_start;		/* known from the read at start only */
+	uint64_t ts;
 };
 
 struct m_vfiodev {
@@ -75,6 +106,7 @@ struct m_trigger {
 	int index;		/* VFIO irq index: msi / msix */
 	int entry;
 	int efd;		/* -1 unbound */
+	struct ts_hist set_ts;	/* VFIO_DEVICE_SET_IRQS binding an eventfd to it */
 };
 
 struct m_staged {
@@ -97,6 +129,13 @@ struct m_vm {
 	struct m_trigger *trig;
 	size_t ntrig;
 	struct it_changes ch;
+	/* QEMU's kvm_irqchip_add_msi_route (uprobe) before its GSI is committed */
+	struct {
+		int virq;
+		uint32_t vector;
+		uint64_t ts;
+	} qadd[8];
+	size_t nqadd;
 };
 
 /* injection counts by (pid, host irq, address, data) */
@@ -109,6 +148,8 @@ struct m_inj {
 	uint64_t agg_accepted;
 	struct it_hist agg_accept;
 	bool in_agg;
+	/* every-event recordings: host handler entry -> irqfd_wakeup / vCPU injection */
+	struct it_hist hop_irqfd, hop_vcpu;
 };
 
 /* An IRTE as the fentry/kprobe tier saw it (table read or store).  Each is
@@ -143,6 +184,11 @@ struct it_model {
 	struct it_change recent[GLOBAL_CHANGES];
 	size_t recent_start, nrecent;
 	struct it_arm_model *arm;	/* arm64 ITS / doorbell (model_arm.c) */
+	/* injections waiting for their vCPU (kvm_inj_virq), by guest vector */
+	struct {
+		size_t inj;		/* index in inj, +1 (0: none) */
+		uint64_t entry_ts;	/* the host handler's entry */
+	} pend[256];
 };
 
 /* ------------------------------------------------------------ helpers */
@@ -450,6 +496,12 @@ static void fmt_msi(char *buf, size_t len, uint64_t address, uint32_t data)
 			 d.vector);
 }
 
+/* When an ioctl was issued (its event is stamped at the syscall's exit). */
+static uint64_t ioctl_start(const struct it_hdr *h, const struct it_ioctl_common *c)
+{
+	return c->duration && c->duration <= h->ts ? h->ts - c->duration : h->ts;
+}
+
 static void on_gsi_commit(struct it_model *m, const struct it_ioctl_gsi_routing *t)
 {
 	uint32_t tid = t->h.tid;
@@ -496,8 +548,18 @@ static void on_gsi_commit(struct it_model *m, const struct it_ioctl_gsi_routing 
 			r = &v->routes[v->nroutes++];
 			memset(r, 0, sizeof(*r));
 			r->gsi = (int)e->gsi;
+			r->set_ts = ioctl_start(&t->h, &t->c);
+			for (size_t q = 0; q < v->nqadd; q++)
+				if (v->qadd[q].virq == (int)e->gsi) {
+					change_add(m, &r->ch, v->qadd[q].ts, t->h.pid,
+						   "QEMU kvm_irqchip_add_msi_route: device vector %u -> gsi %d",
+						   v->qadd[q].vector, v->qadd[q].virq);
+					v->qadd[q] = v->qadd[--v->nqadd];
+					break;
+				}
 			change_add(m, &r->ch, t->h.ts, t->h.pid, "gsi %u routed to %s%s", e->gsi, now, how);
 		} else if (r->address != addr || r->data != e->data) {
+			r->set_ts = ioctl_start(&t->h, &t->c);
 			fmt_msi(old, sizeof(old), r->address, r->data);
 			change_add(m, &r->ch, t->h.ts, t->h.pid, "gsi %u: %s -> %s%s", e->gsi, old, now, how);
 			if (r->npast == PAST_MSGS)
@@ -508,6 +570,7 @@ static void on_gsi_commit(struct it_model *m, const struct it_ioctl_gsi_routing 
 			r->past[r->npast - 1].data = r->data;
 		} else if ((size_t)(r - v->routes) < nold && !was[r - v->routes]) {
 			/* a route removed by an earlier table comes back */
+			r->set_ts = ioctl_start(&t->h, &t->c);
 			change_add(m, &r->ch, t->h.ts, t->h.pid, "gsi %u routed to %s%s", e->gsi, now, how);
 		}
 		if (!at_start || !r->active || r->address != addr || r->data != e->data)
@@ -612,7 +675,7 @@ static void on_irqfd(struct it_model *m, const struct it_ioctl_irqfd *e)
 		return;
 	v->irqfds = nf;
 	v->irqfds[v->nirqfds++] = (struct m_irqfd){ .efd = (int)e->efd, .gsi = (int)e->gsi, .active = true,
-						    .at_start = at_start };
+						    .at_start = at_start, .ts = ioctl_start(&e->h, &e->c) };
 	if (at_start) {
 		char efd[32];
 		if ((int)e->efd < 0)
@@ -713,6 +776,8 @@ static void on_set_irqs(struct it_model *m, const struct it_ioctl_set_irqs *e)
 			t->entry = entry;
 			t->efd = -1;
 		}
+		if (efd >= 0)
+			ts_push(&t->set_ts, ioctl_start(&e->h, &e->c));
 		if (t->efd != efd)
 			change_add(m, &v->ch, e->h.ts, e->h.pid, "%s %s[%d] -> %s%d", bdf, it_vfio_irq_index_name(e->index),
 				   entry, efd >= 0 ? "eventfd " : "disabled ", efd);
@@ -860,6 +925,8 @@ static void on_irte(struct it_model *m, const struct it_irte *e)
 	d->raw_lo = e->new_lo;
 	d->raw_hi = e->new_hi;
 	q = irq_of_irte(m, x);
+	if (q && e->h.type == IT_EV_IRTE_WRITE && f.present)
+		ts_push(&q->irte_ts, e->h.ts);
 	if (e->h.type == IT_EV_IRTE_WRITE && (e->flags & IT_IRTE_F_OLD) &&
 	    (o.vector != f.vector || o.dest_apic != f.dest_apic || o.present != f.present || o.posted != f.posted))
 		change_add(m, q ? &q->ch : NULL, e->h.ts, e->h.pid, "IRTE %s[%u]: %s dest %u vector %#x -> %s dest %u vector %#x",
@@ -893,10 +960,16 @@ static void on_msi_write(struct it_model *m, const struct it_msi_msg *e)
 	if ((e->flags & IT_MSI_F_INDEX) && q->entry < 0)
 		q->entry = (int)e->msi_index;
 	it_msi_decode(((uint64_t)e->address_hi << 32) | e->address_lo, e->data, &d);
-	if (d.remappable)
+	if (e->h.type == IT_EV_MSI_WRITE)
+		ts_push(&q->msiw_ts, e->h.ts);
+	if (d.remappable) {
 		q->irte_index = d.irte_handle + (d.shv ? d.subhandle : 0);
-	else if (m->snap && m->snap->ir.mode == IT_IR_AMD)
+		q->remapped = true;
+	} else if (m->snap && m->snap->ir.mode == IT_IR_AMD) {
+		/* AMD-Vi: a compatibility-format address whose data is the IRTE index */
 		q->irte_index = e->data & 0xffff;
+		q->remapped = true;
+	}
 }
 
 void it_model_event(struct it_model *m, const struct it_hdr *h)
@@ -921,6 +994,28 @@ void it_model_event(struct it_model *m, const struct it_hdr *h)
 		struct m_irq *q = irq_get(m, e->irq);
 		if (q && strncmp(q->name, e->name, sizeof(e->name)))
 			irq_set_name(q, e->name, sizeof(e->name));
+		if (q && h->type == IT_EV_IRQ_ENTRY)
+			q->last_entry_ts = h->ts;
+		break;
+	}
+	case IT_EV_KVM_IRQFD_WAKEUP: {
+		const struct it_kvm_route *e = (const void *)h;
+		struct m_irq *q = e->host_irq ? irq_find(m, (int)e->host_irq) : NULL;
+		struct it_msi_key k = { .address = ((uint64_t)e->address_hi << 32) | e->address_lo,
+					.data = e->data, .host_irq = e->host_irq };
+		struct m_inj *in = q && q->last_entry_ts && h->ts >= q->last_entry_ts &&
+						   !(e->key & 0x10) ? inj_get(m, &k) : NULL;
+		if (in)
+			it_hist_add(&in->hop_irqfd, h->ts - q->last_entry_ts);
+		break;
+	}
+	case IT_EV_KVM_INJ_VIRQ: {
+		const struct it_kvm_apic *e = (const void *)h;
+		if (e->vector < 256 && m->pend[e->vector].inj && m->pend[e->vector].inj <= m->ninj &&
+		    h->ts >= m->pend[e->vector].entry_ts) {
+			it_hist_add(&m->inj[m->pend[e->vector].inj - 1].hop_vcpu, h->ts - m->pend[e->vector].entry_ts);
+			m->pend[e->vector].inj = 0;
+		}
 		break;
 	}
 	case IT_EV_IRQ_EXIT: {
@@ -946,6 +1041,10 @@ void it_model_event(struct it_model *m, const struct it_hdr *h)
 			in->ev_count++;
 			if (e->host_irq)
 				it_hist_add(&in->ev_hop, e->since_irq);
+			if (e->host_irq && e->since_irq && h->ts >= e->since_irq) {
+				m->pend[e->data & 0xff].inj = (size_t)(in - m->inj) + 1;
+				m->pend[e->data & 0xff].entry_ts = h->ts - e->since_irq;
+			}
 		}
 		break;
 	}
@@ -1009,6 +1108,37 @@ void it_model_event(struct it_model *m, const struct it_hdr *h)
 	case IT_EV_MSI_WRITE:
 		on_msi_write(m, (const void *)h);
 		break;
+	case IT_EV_QEMU_ADD_MSI_ROUTE:
+	case IT_EV_QEMU_UPDATE_MSI_ROUTE: {
+		/* the VMM's own view (uprobes): QEMU's virq is the KVM GSI */
+		const struct it_qemu_route *e = (const void *)h;
+		struct m_vm *v = vm_get(m, (int)h->pid);
+		struct m_route *r = v ? route_find(v, e->virq) : NULL;
+		char msg[80];
+
+		if (!v)
+			break;
+		if (h->type == IT_EV_QEMU_ADD_MSI_ROUTE) {
+			if (e->virq < 0)
+				change_add(m, &v->ch, h->ts, h->pid, "QEMU kvm_irqchip_add_msi_route: vector %u failed: %d",
+					   e->vector, e->virq);
+			else if (r && r->active)
+				change_add(m, &r->ch, h->ts, h->pid,
+					   "QEMU kvm_irqchip_add_msi_route: device vector %u -> gsi %d", e->vector, e->virq);
+			else {	/* entered in the route's changes when the GSI is committed */
+				if (v->nqadd == sizeof(v->qadd) / sizeof(v->qadd[0]))
+					memmove(v->qadd, v->qadd + 1, sizeof(v->qadd[0]) * --v->nqadd);
+				v->qadd[v->nqadd].virq = e->virq;
+				v->qadd[v->nqadd].vector = e->vector;
+				v->qadd[v->nqadd++].ts = h->ts;
+			}
+		} else {
+			fmt_msi(msg, sizeof(msg), e->address, e->data);
+			change_add(m, r ? &r->ch : &v->ch, h->ts, h->pid, "QEMU kvm_irqchip_update_msi_route: gsi %d -> %s",
+				   e->virq, msg);
+		}
+		break;
+	}
 	case IT_EV_PROC: {
 		const struct it_proc *e = (const void *)h;
 		struct m_vm *v = vm_get(m, (int)e->proc_pid);
@@ -1069,6 +1199,10 @@ static void refresh_inj(struct it_model *m)
 /* Injections of in, adding its latency histograms to route r (if any). */
 static uint64_t inj_add(const struct m_inj *in, struct it_route *r)
 {
+	if (r) {
+		it_hist_merge(&r->hop_irqfd, &in->hop_irqfd);
+		it_hist_merge(&r->hop_vcpu, &in->hop_vcpu);
+	}
 	if (in->in_agg) {
 		if (r) {
 			it_hist_merge(&r->lat, &in->agg_hop);
@@ -1241,6 +1375,85 @@ static void guest_fields(struct it_route *r, uint64_t address, uint32_t data)
 	r->trigger = d.level ? "level" : "edge";
 }
 
+/* Insert a change into a copied ring, keeping it in time order. */
+static void changes_insert(struct it_changes *c, const struct it_change *x)
+{
+	struct it_change lin[IT_ROUTE_CHANGES + 1];
+	size_t n = 0, k;
+
+	for (size_t i = 0; i < c->n; i++)
+		lin[n++] = c->c[(c->start + i) % IT_ROUTE_CHANGES];
+	for (k = n; k > 0 && lin[k - 1].ts > x->ts; k--)
+		lin[k] = lin[k - 1];
+	lin[k] = *x;
+	n++;
+	size_t skip = n > IT_ROUTE_CHANGES ? n - IT_ROUTE_CHANGES : 0;
+	c->start = 0;
+	c->n = n - skip;
+	for (size_t i = 0; i < c->n; i++)
+		c->c[i] = lin[skip + i];
+	c->total++;
+}
+
+/*
+ * The trap path that set a passed-through vector up, as the VMM drives it
+ * when the guest programs its MSI-X entry: the GSI route takes the guest's
+ * message (KVM_SET_GSI_ROUTING), an irqfd binds the eventfd to the GSI
+ * (KVM_IRQFD), VFIO binds the device vector to the eventfd
+ * (VFIO_DEVICE_SET_IRQS), the host programs the IRTE and writes the message
+ * to the device.  Each step is the first of its kind at or after the
+ * previous one (a VMM re-enabling every vector repeats the later steps).
+ * Also entered in the route's changes as one line with the step latencies.
+ */
+static void trap_path(struct it_model *m, const struct m_vm *v, const struct m_route *g,
+		      const struct m_trigger *trig, struct it_route *r)
+{
+	const struct m_irqfd *fd = NULL;
+	const struct m_irq *q = r->host_irq >= 0 ? irq_find(m, r->host_irq) : NULL;
+	static const char *const names[IT_TRAP_STEPS] = { "KVM_SET_GSI_ROUTING", "KVM_IRQFD",
+							  "VFIO_DEVICE_SET_IRQS", "IRTE write", "MSI write" };
+	static const char *const shortn[IT_TRAP_STEPS] = { "GSI_ROUTING", "IRQFD", "SET_IRQS", "IRTE", "MSI" };
+	uint64_t t[IT_TRAP_STEPS] = { 0 }, prev;
+
+	for (size_t f = 0; f < v->nirqfds; f++)
+		if (v->irqfds[f].active && v->irqfds[f].gsi == g->gsi && v->irqfds[f].efd == r->eventfd)
+			fd = &v->irqfds[f];
+	if (!g->set_ts || !fd || !trig)
+		return;
+	t[0] = g->set_ts;
+	t[1] = fd->ts;
+	prev = t[1] > t[0] ? t[1] : t[0];
+	t[2] = ts_from(&trig->set_ts, prev);
+	if (q && t[2]) {
+		t[3] = ts_from(&q->irte_ts, t[2]);
+		t[4] = ts_from(&q->msiw_ts, t[3] ? t[3] : t[2]);
+	}
+	char buf[112], d[16];
+	size_t len = (size_t)snprintf(buf, sizeof(buf), "trap path %s[%d]: %s", it_vfio_irq_index_name((uint32_t)trig->index),
+				      trig->entry, shortn[0]);
+	prev = t[0];
+	r->ntrap = IT_TRAP_STEPS;
+	for (size_t i = 0; i < IT_TRAP_STEPS; i++) {
+		r->trap[i].what = names[i];
+		r->trap[i].ts = t[i];
+		if (!i || len >= sizeof(buf))
+			continue;
+		if (!t[i]) {
+			len += (size_t)snprintf(buf + len, sizeof(buf) - len, ", %s ?", shortn[i]);
+			continue;
+		}
+		if (t[i] >= prev)
+			len += (size_t)snprintf(buf + len, sizeof(buf) - len, ", %s +%s", shortn[i],
+						it_fmt_ns((double)(t[i] - prev), d, sizeof(d)));
+		else
+			len += (size_t)snprintf(buf + len, sizeof(buf) - len, ", %s earlier", shortn[i]);
+		prev = t[i];
+	}
+	struct it_change x = { .ts = t[0], .pid = (uint32_t)v->pid };
+	snprintf(x.what, sizeof(x.what), "%s", buf);
+	changes_insert(&r->changes, &x);
+}
+
 int it_model_routes(struct it_model *m, struct it_route **out, size_t *n)
 {
 	struct it_route *rs = NULL;
@@ -1308,13 +1521,16 @@ int it_model_routes(struct it_model *m, struct it_route **out, size_t *n)
 				if (v->irqfds[f].active && v->irqfds[f].gsi == g->gsi)
 					r->eventfd = v->irqfds[f].efd;
 			/* the device vector signalling that eventfd */
+			const struct m_trigger *trig = NULL;
 			for (size_t t = 0; r->eventfd >= 0 && t < v->ntrig; t++) {
 				if (v->trig[t].efd != r->eventfd)
 					continue;
 				snprintf(r->bdf, sizeof(r->bdf), "%s", v->trig[t].bdf);
 				r->entry = v->trig[t].entry;
 				r->host_irq = host_irq_of(m, v->trig[t].bdf, v->trig[t].entry);
+				trig = &v->trig[t];
 			}
+			trap_path(m, v, g, trig, r);
 			/* injections with this message, by this VMM or from its devices' irqs */
 			for (size_t k = 0; k < m->ninj; k++) {
 				struct m_inj *in = &m->inj[k];

@@ -12,11 +12,13 @@
 #include <stdint.h>
 #include <linux/types.h>
 #include "agg.h"
+#include "hist.h"
 #include "events.h"
 #include "snapshot.h"
 #include "model_arm.h"
 
 #define IT_ROUTE_CHANGES 16
+#define IT_TRAP_STEPS 5
 #define IT_NAME_LEN 64
 
 struct it_change {
@@ -77,6 +79,17 @@ struct it_route {
 	struct it_changes changes;
 	char unknown[192];		/* what is not known and why, "" */
 	struct it_route_arm arm;	/* arm64: ITS translation and MSI doorbell */
+	/* guest, from every-event recordings: the delivery path hop by hop,
+	 * each from the host handler's entry */
+	struct it_hist hop_irqfd;	/* -> irqfd_wakeup */
+	struct it_hist hop_vcpu;	/* -> the vCPU's injection (kvm_inj_virq) */
+	/* guest: the trap path that set this vector up, steps in order with
+	 * their times (0: not seen); ntrap 0 when no chain was seen */
+	struct it_trap_step {
+		const char *what;
+		uint64_t ts;
+	} trap[IT_TRAP_STEPS];
+	size_t ntrap;
 };
 
 struct it_model;

@@ -600,6 +600,11 @@ static void on_set_irqs(struct it_rules *r, const struct it_ioctl_set_irqs *e)
 	if (!v)
 		return;
 	bdf = dev_of(v, (int)e->c.fd, tmp, sizeof(tmp));
+	/* DATA_NONE with count 0 disables the index; VFIO answers -EINVAL
+	 * when that index is not the enabled one, and VMMs (QEMU on reset and
+	 * before enabling MSI-X) issue it unconditionally: not a failure */
+	if (e->c.ret == -EINVAL && !eventfds && (e->flags & 1u) && e->count == 0)
+		return;
 	if (e->c.ret < 0) {
 		fmt_err(err, sizeof(err), e->c.ret);
 		if (msi && eventfds && e->count > 0) {
@@ -1567,6 +1572,10 @@ static void r_compat_msi(struct evalctx *x)
 		int pid = -1;
 
 		if ((q->kind != IT_IRQ_MSI && q->kind != IT_IRQ_MSIX) || q->remapped || !q->bdf[0])
+			continue;
+		/* the IOMMU's own interrupt (AMD-Vi is a PCI function with a plain
+		 * PCI-MSI) cannot be remapped by the unit that raises it */
+		if (q->handler && !strncmp(q->handler, "AMD-Vi", 6))
 			continue;
 		for (size_t k = 0; k < x->nrt; k++)
 			if (x->rt[k].rk == IT_ROUTE_HOST && x->rt[k].irq == q->irq && x->rt[k].owner_vm) {

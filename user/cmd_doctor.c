@@ -43,7 +43,8 @@ static error_t doctor_parse(int key, char *arg, struct argp_state *state)
 
 static const char doctor_doc[] =
 	"Probe the running kernel: BTF, privileges, interrupt-remapping mode, and for "
-	"every hook the tier it attaches at (fentry, kprobe, tracepoint, syscall) or why "
+	"every hook the tier it attaches at (fentry, kprobe, tracepoint, syscall, uprobe on "
+	"the QEMU binaries found) or why "
 	"it cannot.  As root the programs are really loaded and attached, then detached.  "
 	"Exit status 0 when live tracing works on this kernel, 1 when it does not.\n"
 	"\vEXAMPLES:\n"
@@ -54,7 +55,7 @@ static const char doctor_doc[] =
 static const char *const hops[] = {
 	"domain-alloc", "vector", "vector-matrix", "irte-write", "msi-compose", "msi-write",
 	"host-handler", "vfio-setup", "vfio-handler", "kvm-irqfd", "kvm-injection",
-	"posted-irte", "vcpu-delivery", "hypercall", "vmm-ioctl", "vm-state",
+	"posted-irte", "vcpu-delivery", "hypercall", "vmm-ioctl", "vmm-uprobe", "vm-state",
 };
 
 struct hop_sum {

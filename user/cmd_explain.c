@@ -182,7 +182,17 @@ int cmd_explain(int argc, char **argv)
 			       (unsigned long long)x->arm.doorbell_phys);
 		if (x->arm.its || x->arm.doorbell)
 			(void)0;	/* the ITS and doorbell lines above stand for the IRTE */
-		else if (x->remapped)
+		else if (x->remapped && x->irte) {
+			const struct it_snap_irte *e = x->irte;
+			printf("  remapped through IRTE %s[%u]: %s, destination %u, vector %#x, %s, %s",
+			       e->iommu, e->index, !e->present ? "not present" : e->posted ? "posted" : "remapped",
+			       e->dest_id, e->vector, e->dst_mode ? "logical" : "physical",
+			       e->trigger_mode ? "level" : "edge");
+			if (e->fmt == IT_IRTE_FMT_INTEL)
+				printf(", source-id %02x:%02x.%x %s", e->sid >> 8, (e->sid >> 3) & 0x1f, e->sid & 7,
+				       e->svt ? "validated" : "NOT validated");
+			printf("\n");
+		} else if (x->remapped)
 			printf("  IRTE: %s\n", x->irte ? "see routes -j" :
 			       blind_irte ? "contents unknown: reading IRTEs needs the fentry/kprobe tier (modify_irte), which this kernel lacks, or IOMMU debugfs" :
 					    "not written since start");
@@ -218,6 +228,37 @@ int cmd_explain(int argc, char **argv)
 				       (unsigned long long)g->accepted,
 				       it_fmt_ns(it_hist_quantile(&g->accept, 0.5), a, sizeof(a)),
 				       it_fmt_ns(it_hist_quantile(&g->accept, 0.99), b, sizeof(b)));
+			}
+			if (it_hist_total(&g->hop_irqfd) || it_hist_total(&g->hop_vcpu)) {
+				char a[16], b[16], c[16], d[16], e[16], f[16];
+				printf("     delivery, from the host handler (p50/p99): irqfd_wakeup %s/%s, "
+				       "KVM injection %s/%s, vCPU injection %s/%s\n",
+				       it_fmt_ns(it_hist_quantile(&g->hop_irqfd, 0.5), a, sizeof(a)),
+				       it_fmt_ns(it_hist_quantile(&g->hop_irqfd, 0.99), b, sizeof(b)),
+				       it_fmt_ns(it_hist_quantile_max(&g->lat, 0.5, g->lat_max), c, sizeof(c)),
+				       it_fmt_ns(it_hist_quantile_max(&g->lat, 0.99, g->lat_max), d, sizeof(d)),
+				       it_fmt_ns(it_hist_quantile(&g->hop_vcpu, 0.5), e, sizeof(e)),
+				       it_fmt_ns(it_hist_quantile(&g->hop_vcpu, 0.99), f, sizeof(f)));
+			}
+			if (g->ntrap) {
+				char a[16];
+				uint64_t prev = 0;
+				printf("     set up by the trap path:");
+				for (size_t i = 0; i < g->ntrap; i++) {
+					const struct it_trap_step *t = &g->trap[i];
+					if (!t->ts)
+						printf("%s %s (not seen)", i ? " ->" : "", t->what);
+					else if (!prev)
+						printf(" %s at +%.3fs", t->what,
+						       t->ts >= s.start_ts ? (double)(t->ts - s.start_ts) / 1e9 : 0.0);
+					else if (t->ts >= prev)
+						printf(" -> %s +%s", t->what, it_fmt_ns((double)(t->ts - prev), a, sizeof(a)));
+					else
+						printf(" -> %s (earlier)", t->what);
+					if (t->ts)
+						prev = t->ts;
+				}
+				printf("\n");
 			}
 			if (g->guest_vector >= 0 && it_vector_reserved((unsigned)g->guest_vector)) {
 				printf("     finding: guest vector %#x is reserved (< 0x10)\n", g->guest_vector);

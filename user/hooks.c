@@ -68,6 +68,14 @@ const struct it_hook it_hooks[] = {
 	/* VM state at start: bpf/iter.bpf.c, loaded by user/iter.c (name: IT_HOOK_VM_ITER) */
 	{ "iter/task_file (VM state at start)", "vm-state", NULL, NULL, NULL,
 	  "GSI routing tables and irqfds of VMs set up before start (struct kvm, read once)" },
+	/* VMM user-space tier: uprobes on QEMU's exported routing API
+	 * (bpf/qemu.bpf.c, user/qemu.c); hop "vmm-uprobe" marks them */
+	{ "qemu:kvm_irqchip_add_msi_route", "vmm-uprobe", NULL, NULL, NULL,
+	  "QEMU gives a device vector a KVM GSI (virq); entry and return" },
+	{ "qemu:kvm_irqchip_update_msi_route", "vmm-uprobe", NULL, NULL, NULL,
+	  "QEMU changes a GSI's message (the guest reprogrammed its MSI/MSI-X entry)" },
+	{ "qemu:kvm_irqchip_commit_routes", "vmm-uprobe", NULL, NULL, NULL,
+	  "QEMU commits its routing table (KVM_SET_GSI_ROUTING follows)" },
 
 	/* fentry/kprobe tier (the full hook set); programs in bpf/full.bpf.c,
 	 * tier chosen per hook by user/full.c */

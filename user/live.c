@@ -14,6 +14,7 @@
 #include "progmiss.h"
 #include "iter.h"
 #include "live.h"
+#include "qemu.h"
 
 #define IT_DEFAULT_RINGBUF (64u << 20)
 
@@ -25,6 +26,7 @@ struct it_live {
 	struct bpf_link **links;
 	struct it_full *full;
 	struct it_iter *iter;	/* VM state at start (NULL: not loaded) */
+	struct it_qemu *qemu;
 	size_t nattached;
 	it_event_fn cb;
 	void *ctx;
@@ -63,6 +65,10 @@ void it_hooks_plan(const struct it_features *f, struct it_hook_status *st)
 				snprintf(s->reason, sizeof(s->reason), "needs the bpf_loop helper (Linux 5.17+)");
 			else
 				s->tier = sys ? IT_TIER_SYSCALL : IT_TIER_TRACEPOINT;
+			continue;
+		}
+		if (it_qemu_is_hook(h)) {
+			it_qemu_plan(f, 0, s);
 			continue;
 		}
 		/* fentry/kprobe tier */
@@ -166,6 +172,15 @@ int it_live_open(struct it_live **out, const struct it_live_opts *o, char *err, 
 		snprintf(err, errlen, "cannot load the BPF programs: %s (run with -v for the verifier log)",
 			 strerror(-ret));
 		goto fail;
+	}
+	/* the QEMU uprobes first: finding and reading the QEMU binaries takes a
+	 * while, and the kernel's events should start close to the session's start */
+	{
+		int nq = it_qemu_attach(&l->qemu, bpf_map__fd(l->skel->maps.events),
+					bpf_map__fd(l->skel->maps.counters), o->pid, l->st, it_nhooks);
+
+		if (nq > 0)
+			l->nattached += (size_t)nq;
 	}
 	for (size_t i = 0; i < it_nhooks; i++) {
 		struct it_hook_status *s = &l->st[i];
@@ -277,6 +292,7 @@ void it_live_prog_misses(const struct it_live *l, struct it_prog_misses *m)
 	memset(m, 0, sizeof(*m));
 	it_prog_misses_add(m, l->skel->obj);
 	it_full_prog_misses(l->full, m);
+	it_qemu_prog_misses(l->qemu, m);
 }
 
 void it_live_counters(struct it_live *l, struct it_live_counters *c)
@@ -322,6 +338,7 @@ void it_live_close(struct it_live *l)
 		return;
 	ring_buffer__free(l->rb);
 	it_iter_close(l->iter);
+	it_qemu_close(l->qemu);
 	it_full_detach(l->full);
 	if (l->links)
 		for (size_t i = 0; i < it_nhooks; i++)

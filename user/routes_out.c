@@ -49,6 +49,20 @@ static void lat_json(struct it_json *j, const struct it_route *r)
 	if (r->rk == IT_ROUTE_GUEST) {
 		jw_ku64(j, "accepted", r->accepted);
 		hist_json(j, "accept_latency", "inject->accept", &r->accept, 0);
+		/* the delivery path hop by hop, each from the host handler's entry
+		 * (every-event recordings only) */
+		jw_key(j, "delivery_path");
+		if (it_hist_total(&r->hop_irqfd) || it_hist_total(&r->hop_vcpu)) {
+			jw_obj_begin(j);
+			hist_json(j, "irq->irqfd", "host handler -> irqfd_wakeup", &r->hop_irqfd, 0);
+			hist_json(j, "irq->kvm_inject", "host handler -> kvm_set_msi (KVM injection)", &r->lat,
+				  r->lat_max);
+			hist_json(j, "irq->vcpu_inject", "host handler -> kvm_inj_virq (vCPU entry)", &r->hop_vcpu,
+				  0);
+			jw_obj_end(j);
+		} else {
+			jw_null(j);
+		}
 	}
 }
 
@@ -158,6 +172,33 @@ void it_route_json(struct it_json *j, const struct it_route *r)
 		opt_int(j, "host_irq", r->host_irq);
 		jw_kstr(j, "source", r->source);
 		jw_ku64(j, "count", r->count);
+		/* the trap path that set this vector up, step by step */
+		jw_key(j, "trap");
+		if (r->ntrap) {
+			uint64_t prev = 0;
+
+			jw_arr_begin(j);
+			for (size_t i = 0; i < r->ntrap; i++) {
+				jw_obj_begin(j);
+				jw_kstr(j, "step", r->trap[i].what);
+				jw_key(j, "ts");
+				if (r->trap[i].ts)
+					jw_u64(j, r->trap[i].ts);
+				else
+					jw_null(j);
+				jw_key(j, "since_prev_ns");
+				if (r->trap[i].ts && prev && r->trap[i].ts >= prev)
+					jw_u64(j, r->trap[i].ts - prev);
+				else
+					jw_null(j);
+				jw_obj_end(j);
+				if (r->trap[i].ts)
+					prev = r->trap[i].ts;
+			}
+			jw_arr_end(j);
+		} else {
+			jw_null(j);
+		}
 	}
 	jw_kdouble(j, "rate", r->rate);
 	lat_json(j, r);

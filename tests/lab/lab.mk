@@ -17,6 +17,8 @@ LAB_CACHE ?= /var/cache/irqtrail-lab
 LAB ?= intel-6.12 amd-6.12 intel-6.1 amd-6.1 arm64-6.12 arm64-6.1 arm64-6.12-nosmmu
 LAB_X86 = $(filter-out arm64-%,$(LAB))
 LAB_ARM64 = $(filter arm64-%,$(LAB))
+# the VMM scenario adds its configurations (vmm-intel-6.12 vmm-amd-6.12)
+-include tests/lab/vmm/vmm.mk
 LAB_OUT := .output/lab
 LAB_CFLAGS := -O2 -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE
 

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Host side of the irqtrail lab.
 #   usage: run.sh [CONFIG...]      CONFIG = intel-6.12 | amd-6.12 | intel-6.1 | amd-6.1
+#                                  | vmm-intel-6.12 | vmm-amd-6.12 (tests/lab/vmm/run.sh)
 #   env:   LAB_OUT    directory holding the static irqtrail, labdev, labkvm
 #          LAB_CACHE  download cache (default /var/cache/irqtrail-lab)
 #          LAB_RUNS   where each run's serial log and results go (default LAB_OUT/runs)
@@ -87,7 +88,7 @@ declare -A kdirs initrds
 for cfg in "$@"; do
 	vendor=${cfg%%-*}
 	flav=${cfg#*-}
-	case $vendor in intel|amd) ;; *) echo "lab: unknown configuration $cfg" >&2; exit 2 ;; esac
+	case $vendor in intel|amd) ;; vmm) continue ;; *) echo "lab: unknown configuration $cfg" >&2; exit 2 ;; esac
 	[ -n "${kdirs[$flav]:-}" ] && continue
 	kdirs[$flav]=$("$here/fetch-kernel.sh" "$flav") || { echo "  LAB      kernel $flav not available" >&2; exit 1; }
 	initrds[$flav]=$LAB_RUNS/initrd-$flav.gz
@@ -99,7 +100,10 @@ pids=()
 for cfg in "$@"; do
 	flav=${cfg#*-}
 	while [ "$(jobs -rp | wc -l)" -ge "$LAB_JOBS" ]; do wait -n; done
-	run_cfg "$cfg" "${kdirs[$flav]}" "${initrds[$flav]}" &
+	case $cfg in
+	vmm-*) LAB_OUT=$LAB_OUT LAB_RUNS=$LAB_RUNS LAB_CACHE=$LAB_CACHE bash "$here/vmm/run.sh" "$cfg" & ;;	# tests/lab/vmm
+	*) run_cfg "$cfg" "${kdirs[$flav]}" "${initrds[$flav]}" & ;;
+	esac
 	pids+=($!)
 done
 for i in "${!pids[@]}"; do

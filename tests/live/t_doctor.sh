@@ -67,7 +67,7 @@ if not isinstance(hooks, list) or not hooks:
 for h in hooks:
     missing = [k for k in ("hook", "hop", "tier", "attached", "reason") if k not in h]
     check(not missing, "hook entry lacks %s: %s" % (missing, h))
-    check(h.get("tier") in ("fentry", "kprobe", "tracepoint", "syscall", "iterator", "none"),
+    check(h.get("tier") in ("fentry", "kprobe", "tracepoint", "syscall", "iterator", "uprobe", "none"),
           "hook %s: unknown tier %r" % (h.get("hook"), h.get("tier")))
     check(isinstance(h.get("attached"), bool), "hook %s: attached is not a boolean" % h.get("hook"))
     if h.get("attached") is False:
@@ -78,7 +78,9 @@ for h in hooks:
 
 # every hook named after a tracepoint ("system:event") is attached at the
 # tracepoint/syscall tier exactly when this kernel has that tracepoint
-tp_hooks = [h for h in hooks if ":" in str(h.get("hook")) and " " not in str(h.get("hook"))]
+# (the VMM uprobes, hop vmm-uprobe, are named "qemu:<exported function>")
+up_hooks = [h for h in hooks if h.get("hop") == "vmm-uprobe"]
+tp_hooks = [h for h in hooks if ":" in str(h.get("hook")) and " " not in str(h.get("hook")) and h not in up_hooks]
 for h in tp_hooks:
     sysname, name = h["hook"].split(":", 1)
     exists = os.path.isdir(os.path.join(tfs, "events", sysname, name))
@@ -90,7 +92,25 @@ for h in tp_hooks:
 for name in ("kvm_msi_set_irq", "irq_handler_entry", "vector_update", "sys_enter_ioctl"):
     check(any(name in h["hook"] for h in tp_hooks), "no tracepoint hook for %s" % name)
 # the VM state iterator (hop vm-state) needs neither kprobes nor fentry
-func_hooks = [h for h in hooks if h not in tp_hooks and h.get("hop") != "vm-state"]
+func_hooks = [h for h in hooks if h not in tp_hooks and h not in up_hooks and h.get("hop") != "vm-state"]
+
+# the QEMU uprobes: attached exactly when a QEMU binary of this system exports
+# the function (nm -D), as uprobes; otherwise a reason
+import glob, subprocess
+exports = set()
+for b in glob.glob("/usr/bin/qemu-system-*"):
+    try:
+        out = subprocess.run(["nm", "-D", "--defined-only", b], capture_output=True, text=True).stdout
+    except OSError:
+        out = ""
+    exports |= {l.split()[-1] for l in out.splitlines() if l.split()}
+check(len(up_hooks) == 3, "doctor lists %d QEMU uprobe hooks, not 3" % len(up_hooks))
+for h in up_hooks:
+    sym = h["hook"].split(":", 1)[1]
+    if sym in exports:
+        check(h.get("attached") is True and h.get("tier") == "uprobe", "QEMU exports %s but hook is %s" % (sym, h))
+    elif not glob.glob("/usr/bin/qemu-system-*"):
+        check(h.get("attached") is False and "no QEMU binary" in h.get("reason", ""), "no QEMU, yet %s" % h)
 
 def tier_check(tier, have):
     att = [h["hook"] for h in hooks if h.get("tier") == tier and h.get("attached") is True]

@@ -16,6 +16,9 @@
 #include <string.h>
 #include <cmocka.h>
 #include "agg.h"
+#include "events_full.h"
+#include "events_qemu.h"
+#include "hist.h"
 #include "model.h"
 #include "snapshot.h"
 
@@ -1255,6 +1258,128 @@ static void test_pid_reuse_snapshot_vm(void **state)
 	it_model_free(m);
 }
 
+/* ------------------------------------------------------------ trap and delivery paths */
+
+static void ev_qemu(struct it_model *m, unsigned int type, int32_t virq, uint32_t vector, uint64_t address,
+		    uint32_t data)
+{
+	struct it_qemu_route e;
+
+	memset(&e, 0, sizeof(e));
+	hdr(&e.h, type, sizeof(e), 0, VM, TID_A);
+	e.virq = virq;
+	e.vector = vector;
+	e.address = address;
+	e.data = data;
+	it_model_event(m, &e.h);
+}
+
+static void ev_irq_entry(struct it_model *m, int irq)
+{
+	struct it_irq_entry e;
+
+	memset(&e, 0, sizeof(e));
+	hdr(&e.h, IT_EV_IRQ_ENTRY, sizeof(e), 1, 0, 0);
+	e.h.flags = IT_F_DATAPLANE | IT_F_IN_HARDIRQ;
+	e.irq = irq;
+	snprintf(e.name, sizeof(e.name), "vfio-msix[0](0000:00:03.0)");
+	it_model_event(m, &e.h);
+}
+
+static void ev_irqfd_wakeup(struct it_model *m, uint32_t host_irq, uint32_t gsi, uint64_t address, uint32_t data)
+{
+	struct it_kvm_route e;
+
+	memset(&e, 0, sizeof(e));
+	hdr(&e.h, IT_EV_KVM_IRQFD_WAKEUP, sizeof(e), 1, 0, 0);
+	e.h.flags = IT_F_DATAPLANE | IT_F_IN_HARDIRQ;
+	e.gsi = gsi;
+	e.type = KVM_IRQ_ROUTING_MSI;
+	e.address_lo = (uint32_t)address;
+	e.address_hi = (uint32_t)(address >> 32);
+	e.data = data;
+	e.host_irq = host_irq;
+	e.key = 1;
+	it_model_event(m, &e.h);
+}
+
+static void ev_inj_virq(struct it_model *m, uint32_t pid, uint32_t vector)
+{
+	struct it_kvm_apic e;
+
+	memset(&e, 0, sizeof(e));
+	hdr(&e.h, IT_EV_KVM_INJ_VIRQ, sizeof(e), 0, pid, pid + 1);
+	e.h.flags = IT_F_DATAPLANE;
+	e.vector = vector;
+	it_model_event(m, &e.h);
+}
+
+/* A passed-through vector set up the way QEMU does it, then delivered:
+ * the trap path (in order, one change), the VMM's own uprobe events in the
+ * route's changes, and the delivery hops from the host handler's entry. */
+static void test_trap_and_delivery(void **state)
+{
+	struct it_model *m = it_model_new();
+	struct rt t = { 0 };
+	const struct it_route *r;
+	const int32_t fds[] = { 7 };
+	const uint8_t x2 = IT_IRTE_F_MODE_KNOWN | IT_IRTE_F_X2APIC;
+	uint32_t g[] = { 24 };
+	uint64_t a[] = { MSG_A_ADDR };
+	uint32_t d[] = { MSG_A_DATA };
+	(void)state;
+
+	ev_proc(m, VM, "qemu-system-x86", "l2vm");
+	ev_get_device_fd(m, VM, 20, "0000:00:03.0");
+	ev_msi_write(m, 25, 0, 3, 0, REMAPPABLE(16), 0);	/* vector allocated, entry masked */
+	ev_qemu(m, IT_EV_QEMU_ADD_MSI_ROUTE, 24, 0, 0, 0);
+	ev_qemu(m, IT_EV_QEMU_COMMIT_ROUTES, 0, 0, 0, 0);
+	table(m, VM, TID_A, 1, g, a, d, 0);
+	uint64_t t_route = now_ts;
+	ev_irqfd(m, VM, 7, 24, 0, 0);
+	ev_set_irqs(m, VM, 20, IT_VFIO_IRQ_INDEX_MSIX, 0, 1, fds, 0);
+	ev_irte(m, IT_EV_IRTE_WRITE, 16, x2 | IT_IRTE_F_OLD, 0, 0, IRTE_LO(0x23, 1), IRTE_HI(0x18, 1));
+	ev_msi_write(m, 25, 0, 3, 0, REMAPPABLE(16), 0);
+	uint64_t t_msi = now_ts;
+	/* one interrupt: handler entry, irqfd, KVM injection, vCPU injection */
+	ev_irq_entry(m, 25);
+	uint64_t t_entry = now_ts;
+	ev_irqfd_wakeup(m, 25, 24, MSG_A_ADDR, MSG_A_DATA);
+	ev_kvm_msi(m, 0, MSG_A_ADDR, MSG_A_DATA, 25);	/* since_irq 2000 */
+	ev_inj_virq(m, VM, MSG_A_DATA);
+	uint64_t t_inj = now_ts;
+
+	routes(m, &t);
+	r = guest(&t, VM, 24);
+	assert_non_null(r);
+	assert_int_equal(r->host_irq, 25);
+	assert_int_equal(r->ntrap, IT_TRAP_STEPS);
+	assert_string_equal(r->trap[0].what, "KVM_SET_GSI_ROUTING");
+	assert_int_equal(r->trap[0].ts, t_route);
+	assert_string_equal(r->trap[1].what, "KVM_IRQFD");
+	assert_string_equal(r->trap[2].what, "VFIO_DEVICE_SET_IRQS");
+	assert_string_equal(r->trap[3].what, "IRTE write");
+	assert_string_equal(r->trap[4].what, "MSI write");
+	assert_int_equal(r->trap[4].ts, t_msi);
+	for (int i = 0; i < IT_TRAP_STEPS - 1; i++)
+		assert_true(r->trap[i].ts && r->trap[i].ts < r->trap[i + 1].ts);
+	assert_true(has_change(&r->changes,
+			       "trap path msix[0]: GSI_ROUTING, IRQFD +1.0us, SET_IRQS +1.0us, IRTE +1.0us, MSI +1.0us"));
+	assert_true(has_change(&r->changes, "QEMU kvm_irqchip_add_msi_route: device vector 0 -> gsi 24"));
+	assert_int_equal(it_hist_total(&r->hop_irqfd), 1);
+	assert_int_equal(it_hist_total(&r->hop_vcpu), 1);
+	assert_true(it_hist_quantile(&r->hop_vcpu, 1.0) >= (double)(t_inj - t_entry) / 2);
+	assert_true(host(&t, 25)->remapped);
+
+	/* the guest reprograms the entry: QEMU's update joins the route's changes */
+	ev_qemu(m, IT_EV_QEMU_UPDATE_MSI_ROUTE, 24, 0, MSG_B_ADDR, MSG_B_DATA);
+	routes(m, &t);
+	assert_true(has_change(&guest(&t, VM, 24)->changes,
+			       "QEMU kvm_irqchip_update_msi_route: gsi 24 -> 0xfee02000/0x41 (dest 2 vector 0x41)"));
+	free(t.r);
+	it_model_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1274,6 +1399,7 @@ int main(void)
 		cmocka_unit_test(test_route_readded),
 		cmocka_unit_test(test_realloc_no_stale_irte),
 		cmocka_unit_test(test_pid_reuse_snapshot_vm),
+		cmocka_unit_test(test_trap_and_delivery),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
