@@ -3,7 +3,10 @@
  * BPF run time from the kernel's per-program statistics.  They are on only
  * while something holds them on: BPF_ENABLE_STATS gives an fd whose lifetime
  * is the switch (the kernel turns them off when the last holder closes it or
- * dies, even on SIGKILL).  Kernels without that command get the sysctl,
+ * dies, even on SIGKILL).  Holding it costs every BPF program of the system
+ * two clock reads per run, so top holds it for a window of
+ * TOP_COST_WINDOW_MS in every TOP_COST_PERIOD_MS and reports the windows'
+ * rates.  Kernels without that command get the sysctl, on throughout and
  * written back to 0 at exit, from the crash handler too.
  */
 #include <dirent.h>
@@ -128,6 +131,7 @@ void top_cost_start(struct top_cost *c, bool live)
 		return;
 	}
 	c->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	c->duty = c->stats_fd >= 0;
 	if (c->stats_fd < 0) {
 		int prev = read_sysctl();
 
@@ -148,9 +152,40 @@ void top_cost_start(struct top_cost *c, bool live)
 	find_progs(c);
 	if (!c->nfds && !c->why[0])
 		snprintf(c->why, sizeof(c->why), "no BPF programs found");
+	if (c->duty) {
+		/* the first window is open */
+		c->on_ts = it_now_ns();
+		prog_totals(c, &c->base_ns, &c->base_cnt);
+	}
 	/* the baseline: the first frame already has a rate */
 	struct top_cost_sample first;
 	top_cost_sample(c, &first);
+}
+
+void top_cost_tick(struct top_cost *c)
+{
+	uint64_t now, ns, cnt;
+
+	if (!c->live || !c->duty || c->why[0])
+		return;
+	now = it_now_ns();
+	if (c->stats_fd >= 0 && now - c->on_ts >= TOP_COST_WINDOW_MS * 1000000ull) {
+		prog_totals(c, &ns, &cnt);
+		close(c->stats_fd);
+		c->stats_fd = -1;
+		c->acc_ns += ns - c->base_ns;
+		c->acc_cnt += cnt - c->base_cnt;
+		c->acc_wall += now - c->on_ts;
+		c->next_on = c->on_ts + TOP_COST_PERIOD_MS * 1000000ull;
+	} else if (c->stats_fd < 0 && now >= c->next_on) {
+		c->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+		if (c->stats_fd < 0) {
+			snprintf(c->why, sizeof(c->why), "cannot enable BPF statistics: %s", strerror(errno));
+			return;
+		}
+		c->on_ts = now;
+		prog_totals(c, &c->base_ns, &c->base_cnt);
+	}
 }
 
 void top_cost_sample(struct top_cost *c, struct top_cost_sample *out)
@@ -160,13 +195,29 @@ void top_cost_sample(struct top_cost *c, struct top_cost_sample *out)
 	memset(out, 0, sizeof(*out));
 	out->why = c->why;
 	out->nprogs = (unsigned)c->nfds;
-	if (c->live && !c->why[0])
+	if (c->live && !c->why[0] && !c->duty)
 		prog_totals(c, &ns, &cnt);
+	if (c->live && !c->why[0] && c->duty) {
+		/* the windows closed since the last sample; else the last rates */
+		if (c->acc_wall) {
+			double secs = (double)c->acc_wall / 1e9;
+
+			c->last_ns_per_s = (double)c->acc_ns / secs;
+			c->last_runs_per_s = (double)c->acc_cnt / secs;
+			c->last_avg_ns = c->acc_cnt ? (double)c->acc_ns / (double)c->acc_cnt : 0;
+			c->have_window = true;
+			c->acc_ns = c->acc_cnt = c->acc_wall = 0;
+		}
+		out->bpf_known = c->have_window;
+		out->bpf_ns_per_s = c->last_ns_per_s;
+		out->bpf_runs_per_s = c->last_runs_per_s;
+		out->bpf_avg_ns = c->last_avg_ns;
+	}
 	if (c->have_prev && wall > c->prev_wall) {
 		double secs = (double)(wall - c->prev_wall) / 1e9;
 
 		out->cpu_pct = (double)(cpu - c->prev_cpu_ns) / 1e9 / secs * 100.0;
-		if (c->live && !c->why[0]) {
+		if (c->live && !c->why[0] && !c->duty) {
 			out->bpf_known = true;
 			out->bpf_ns_per_s = (double)(ns - c->prev_run_ns) / secs;
 			out->bpf_runs_per_s = (double)(cnt - c->prev_run_cnt) / secs;

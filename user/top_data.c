@@ -476,7 +476,9 @@ int top_src_tick(struct top_src *t, int ms)
 	uint64_t now;
 
 	if (t->live) {
-		int r = it_session_step(&t->s, ms);
+		int r = it_session_step(&t->s, ms < TOP_COST_WINDOW_MS ? ms : TOP_COST_WINDOW_MS);
+
+		top_cost_tick(&t->cost);
 
 		if (r < 0)
 			snprintf(t->err, sizeof(t->err), "%s", t->s.err);
