@@ -70,7 +70,13 @@ want(V("irqtrail_vm_routes", vm_pid=pid) == [1], "routes %s" % V("irqtrail_vm_ro
 want(V("irqtrail_finding_active", rule="IRT011", vm_pid=pid, gsi=60) == [1], "IRT011 finding for pid %d missing" % pid)
 a = V("irqtrail_alerts_total", rule="IRT011")
 want(len(a) == 1 and a[0] >= 1, "irqtrail_alerts_total IRT011 %s" % a)
-want(len(V("irqtrail_alerts_total")) == 17, "alert counters for all 17 rules")
+import re
+doc = set(re.findall(r"^### (IRT[0-9]{3}) ", open(os.path.join(sys.argv[3], "../../docs/rules.md")).read(), re.M))
+want(len(V("irqtrail_alerts_total")) == len(doc),
+     "alert counters for %d rules, docs/rules.md documents %d" % (len(V("irqtrail_alerts_total")), len(doc)))
+for code in sorted(doc):
+    want(len(V("irqtrail_alerts_total", rule=code)) == 1, "no alert counter for %s" % code)
+want(len(V("irqtrail_bpf_recursion_misses_total")) == 1, "no irqtrail_bpf_recursion_misses_total")
 want(V("irqtrail_alerts_active", rule="IRT011")[0] >= 1, "alerts_active IRT011")
 want(V("irqtrail_hook_attached", hook="kvm:kvm_msi_set_irq") == [1], "kvm_msi_set_irq hook gauge")
 want(V("irqtrail_hook_attached", hook="syscalls:sys_exit_ioctl") == [1], "ioctl hook gauge")
