@@ -24,49 +24,18 @@ import sys
 
 OUT, FLAV, IOMMU = sys.argv[1], sys.argv[2], sys.argv[3]
 SMMU = IOMMU != "none"
-failures = 0
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from labcheck import Lab  # noqa: E402
 
-
-def ok(name, detail=""):
-    print("ok %s - %s" % (name, detail))
-
-
-def fail(name, detail=""):
-    global failures
-    failures += 1
-    print("FAIL %s - %s" % (name, detail))
-
-
-def check(cond, name, detail=""):
-    (ok if cond else fail)(name, detail)
-    return cond
-
-
-def proven(name, ev):
-    line = json.dumps(ev, separators=(",", ":")) if isinstance(ev, dict) else str(ev)
-    print("PROVEN %s: %s" % (name, line[:400]))
-
-
-def path(name):
-    return os.path.join(OUT, name)
-
-
-def read(name, default=""):
-    try:
-        with open(path(name), errors="replace") as f:
-            return f.read()
-    except OSError:
-        return default
+L = Lab(OUT)
+ok, fail, check, proven, path, read = L.ok, L.fail, L.check, L.proven, L.path, L.read
 
 
 if not os.path.exists(path("doctor.json")):
     fail("guest-output", "no doctor.json in %s (the guest did not finish; see serial.log)" % OUT)
     sys.exit(1)
 
-marks = {}
-for line in read("marks.txt").splitlines():
-    k, _, v = line.partition(" ")
-    marks[k] = float(v)
+marks = L.marks()
 devices = dict(re.findall(r"(edu|e1000e)=(\S+)", read("devices.txt")))
 EDU, E1K = devices.get("edu"), devices.get("e1000e")
 check(read("machine.txt").strip() == "aarch64", "guest-arch", read("machine.txt").strip())
@@ -448,5 +417,5 @@ if os.path.exists(path("record.rc")) and os.path.getsize(path("lab.itr")) > 0:
             check(p.returncode == 0 and len(lines) >= 2 * len(rirqs), "replay-explain",
                   "%d ITS/doorbell lines: %s" % (len(lines), lines[:2]))
 
-print("%d checks failed" % failures)
-sys.exit(1 if failures else 0)
+print("%d checks failed" % L.failures)
+sys.exit(1 if L.failures else 0)

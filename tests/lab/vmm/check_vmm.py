@@ -28,39 +28,11 @@ import sys
 OUT, VENDOR = sys.argv[1], sys.argv[2]
 HERE = os.path.dirname(os.path.abspath(__file__))
 IRQTRAIL = os.environ.get("IRQTRAIL") or os.path.join(HERE, "..", "..", "..", "irqtrail")
-failures = 0
+sys.path.insert(0, os.path.join(HERE, ".."))
+from labcheck import Lab  # noqa: E402
 
-
-def ok(name, detail=""):
-    print("ok %s - %s" % (name, detail))
-
-
-def fail(name, detail=""):
-    global failures
-    failures += 1
-    print("FAIL %s - %s" % (name, detail))
-
-
-def check(cond, name, detail=""):
-    (ok if cond else fail)(name, detail)
-    return cond
-
-
-def proven(name, line):
-    line = json.dumps(line, separators=(",", ":")) if isinstance(line, (dict, list)) else str(line)
-    print("PROVEN %s: %s" % (name, line[:400]))
-
-
-def path(name):
-    return os.path.join(OUT, name)
-
-
-def read(name, default=""):
-    try:
-        with open(path(name), errors="replace") as f:
-            return f.read()
-    except OSError:
-        return default
+L = Lab(OUT)
+ok, fail, check, proven, path, read = L.ok, L.fail, L.check, L.proven, L.path, L.read
 
 
 def load_json(name):
@@ -124,10 +96,7 @@ def l1_irqs(name):
     return r
 
 
-marks = {}
-for line in read("marks.txt").splitlines():
-    k, _, v = line.partition(" ")
-    marks[k] = float(v)
+marks = L.marks()
 
 
 class L2:
@@ -502,5 +471,5 @@ if os.path.exists(path("broken.qemu.cmd")):
                 proven("broken-check", f["message"])
                 break
 
-print("%d check(s) failed" % failures if failures else "all checks passed")
-sys.exit(1 if failures else 0)
+print("%d check(s) failed" % L.failures if L.failures else "all checks passed")
+sys.exit(1 if L.failures else 0)
