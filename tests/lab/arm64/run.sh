@@ -77,7 +77,7 @@ for cfg in "$@"; do
 	case $cfg in arm64-6.12|arm64-6.1|arm64-6.12-nosmmu|arm64-6.1-nosmmu) ;; *) echo "lab: unknown arm64 configuration $cfg" >&2; exit 2 ;; esac
 	flav=${cfg#arm64-}; flav=${flav%-nosmmu}
 	[ -n "${kdirs[$flav]:-}" ] && continue
-	kdirs[$flav]=$("$here/fetch-kernel.sh" "$flav") || { echo "  LAB      arm64 kernel $flav not available" >&2; exit 1; }
+	kdirs[$flav]=$("$here/../fetch-kernel.sh" "$flav" arm64) || { echo "  LAB      arm64 kernel $flav not available" >&2; exit 1; }
 	initrds[$flav]=$LAB_RUNS/initrd-arm64-$flav.gz
 	"$here/mkinitrd.sh" "${kdirs[$flav]}" "$LAB_OUT" "$SR" "${initrds[$flav]}" || { echo "  LAB      arm64 initramfs $flav failed" >&2; exit 1; }
 done
