@@ -6,9 +6,10 @@ import json, subprocess
 
 ci = json.loads(subprocess.run(['./irqtrail', 'doctor', '-j'], capture_output=True, text=True).stdout)
 labs = {}
-for c in ['intel-6.12', 'amd-6.12', 'intel-6.1', 'amd-6.1']:
+for c, d in [('intel-6.12', '.output'), ('amd-6.12', '.output'), ('intel-6.1', '.output'), ('amd-6.1', '.output'),
+             ('vmm-intel-6.12', '.output'), ('arm64-6.12', '.output-arm64'), ('arm64-6.1', '.output-arm64')]:
     try:
-        labs[c] = json.load(open('.output/lab/runs/%s/out/doctor.json' % c))
+        labs[c] = json.load(open('%s/lab/runs/%s/out/doctor.json' % (d, c)))
     except (OSError, ValueError):
         pass
 
@@ -23,8 +24,10 @@ def tier(d, h):
 out = ['<!-- SPDX-License-Identifier: GPL-2.0-only -->', '# Hook coverage', '',
        'Which tier each hook attached at, per kernel, as `irqtrail doctor -j` reported it: the CI',
        'kernel (6.18, tracepoints only) and the QEMU lab guests (`make lab`: Debian 6.12 and 6.1 with',
-       'an emulated Intel or AMD IOMMU). "—" means not attached; `doctor` gives the reason. Regenerate',
-       'after `make lab` with `python3 tests/lab/mkhooks.py`.', '',
+       'an emulated Intel or AMD IOMMU; vmm-intel-6.12, the lab guest running Debian\'s QEMU for a',
+       'nested guest; arm64-6.12 and arm64-6.1 with a GICv3 ITS and an SMMUv3). "—" means not',
+       'attached; `doctor` gives the reason. Regenerate after `make lab` with',
+       '`python3 tests/lab/mkhooks.py`.', '',
        '| hook | hop | CI 6.18 | ' + ' | '.join(labs) + ' |', '|---|---|---|' + '---|' * len(labs)]
 for x in ci['hooks']:
     out.append('| `%s` | %s | %s | %s |' % (x['hook'], x['hop'], tier(ci, x['hook']),
