@@ -91,6 +91,19 @@ struct walk {
 	bool done;
 };
 
+/* What one kvm-vm file writes must fit the iterator's seq buffer (the
+ * kernel's PAGE_SIZE << 3, 32 KiB with 4 KiB pages): past it the kernel
+ * drops the whole object and the read fails with E2BIG.  Routes and irqfds
+ * beyond this many records are counted as truncated instead; one record is
+ * left for the VM's own. */
+#define IT_ITER_SEQ_BYTES	32768
+#define IT_ITER_OBJ_RECS	(IT_ITER_SEQ_BYTES / sizeof(struct it_iter_rec) - 1)
+
+static __always_inline bool rec_room(const struct walk *w)
+{
+	return (__u64)w->nmsi + w->nirqfds < IT_ITER_OBJ_RECS;
+}
+
 static __always_inline struct it_iter_rec *rec_new(__u32 kind, const struct walk *w)
 {
 	__u32 k = 0;
@@ -120,7 +133,9 @@ static long route_cb(__u32 i, void *ctx)
 		__u32 type = BPF_CORE_READ(e, type);
 
 		w->nall++;
-		if (type == KVM_IRQ_ROUTING_MSI) {
+		if (type == KVM_IRQ_ROUTING_MSI && !rec_room(w)) {
+			w->trunc++;
+		} else if (type == KVM_IRQ_ROUTING_MSI) {
 			struct it_iter_rec *r = rec_new(IT_ITER_ROUTE, w);
 
 			if (!r)
@@ -157,6 +172,10 @@ static long irqfd_cb(__u32 i, void *ctx)
 		w->done = true;
 		return 1;
 	}
+	if (!rec_room(w)) {
+		w->trunc++;
+		goto next;
+	}
 	q = (void *)(w->node - w->list_off);
 	r = rec_new(IT_ITER_IRQFD, w);
 	if (!r)
@@ -170,6 +189,7 @@ static long irqfd_cb(__u32 i, void *ctx)
 		w->trunc++;
 	else
 		w->nirqfds++;
+next:
 	if (bpf_probe_read_kernel(&next, sizeof(next), (void *)w->node))
 		return 1;
 	w->node = (__u64)next;

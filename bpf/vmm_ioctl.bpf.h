@@ -107,7 +107,10 @@ static __always_inline struct it_ioctl_done *done_get(void)
 volatile __u64 pending_n;
 
 /* The folded KVM_SIGNAL_MSI record of slot f (see struct it_sig_slot). */
-static __always_inline void sig_emit(struct it_sig_slot *f, __s64 ret, __u64 now, __u8 xflags)
+/* own_thread: running in the thread that issued the ioctl, so f->arg is
+ * readable here (not so for a slot left behind and emitted from the next
+ * KVM_SIGNAL_MSI on this CPU, maybe another process's: flags/devid 0) */
+static __always_inline void sig_emit(struct it_sig_slot *f, __s64 ret, __u64 now, __u8 xflags, bool own_thread)
 {
 	struct it_kvm_signal_msi *e = ev_reserve(sizeof(*e));
 	__u32 u[2] = {};
@@ -122,7 +125,7 @@ static __always_inline void sig_emit(struct it_sig_slot *f, __s64 ret, __u64 now
 	d = now > f->ts ? now - f->ts : 0;
 	e->duration = d > 0xffffffffULL ? 0xffffffffu : (__u32)d;
 	/* kvm_msi .flags and .devid (offset 12): what the tracepoint lacks */
-	if (bpf_probe_read_user(u, sizeof(u), (void *)(f->arg + 12)))
+	if (own_thread && bpf_probe_read_user(u, sizeof(u), (void *)(f->arg + 12)))
 		cnt_add(IT_CNT_IOCTL_READ_FAIL, 1);
 	e->msi_flags = u[0];
 	e->devid = u[1];
@@ -164,7 +167,7 @@ int tp_sys_enter_ioctl(struct it_sys_enter_ioctl *ctx)
 		if (f->valid) {	/* the previous one's exit never came here */
 			cnt_add(IT_CNT_IOCTL_MISSED, 1);
 			if (f->folded)
-				sig_emit(f, 0, 0, IT_F_NO_EXIT);
+				sig_emit(f, 0, 0, IT_F_NO_EXIT, f->tid == tid);
 		}
 		f->ts = bpf_ktime_get_ns();
 		f->arg = ctx->arg;
@@ -414,7 +417,7 @@ int tp_sys_exit_ioctl(struct it_sys_exit_ioctl *ctx)
 		cnt_add(IT_CNT_IOCTL, 1);
 		if (f->folded) {
 			f->folded = 0;
-			sig_emit(f, ctx->ret, now, 0);
+			sig_emit(f, ctx->ret, now, 0, true);
 			return IT_TP_PASS;
 		}
 		/* no injection seen (the ioctl failed early): the ioctl record */

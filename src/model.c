@@ -478,6 +478,8 @@ void it_model_reset_counts(struct it_model *m)
 	for (size_t i = 0; i < m->ninj; i++) {
 		m->inj[i].ev_count = 0;
 		memset(&m->inj[i].ev_hop, 0, sizeof(m->inj[i].ev_hop));
+		memset(&m->inj[i].hop_irqfd, 0, sizeof(m->inj[i].hop_irqfd));
+		memset(&m->inj[i].hop_vcpu, 0, sizeof(m->inj[i].hop_vcpu));
 	}
 }
 

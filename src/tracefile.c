@@ -276,12 +276,12 @@ static inline __attribute__((always_inline)) size_t varint10(const uint8_t *p, u
 	return 10;
 }
 
-/* The header fields end within REC_HDR_MAX_ENC bytes (1 type, 3 len, 10 ts,
- * 1 version, 3 cpu, 2 flags/pad, 5 pid, 5 tid); a varint of a field may
- * read 10 bytes from where it starts: with REC_FAST_AVAIL bytes left, no
- * field needs a bounds check. */
-#define REC_HDR_MAX_ENC	30
-#define REC_FAST_AVAIL	(REC_HDR_MAX_ENC + 10)
+/* A header's fields take at most 1 type + 10 len + 10 ts + 1 version + 10
+ * cpu + 2 flags/pad + 10 pid + 10 tid bytes: each varint may be written
+ * with redundant continuation bytes (a damaged or crafted file), and
+ * varint10() reads up to 10 bytes from where it starts.  With
+ * REC_FAST_AVAIL bytes left no read leaves the block and k <= avail. */
+#define REC_FAST_AVAIL	(1 + 10 + 10 + 1 + 10 + 2 + 10 + 10)
 
 static inline __attribute__((always_inline))
 size_t dec_record(const uint8_t *p, size_t avail, uint64_t *prev_ts,
@@ -310,7 +310,7 @@ size_t dec_record(const uint8_t *p, size_t avail, uint64_t *prev_ts,
 		k += n5;
 		if (__builtin_expect(n1 && n2 && n3 && n4 && n5 && len >= REC_HDR_SIZE && len <= 0xffff &&
 				     cpu <= 0xffff && pid <= UINT32_MAX && tid <= UINT32_MAX &&
-				     len - REC_HDR_SIZE <= avail - k, 1)) {
+				     k <= avail && len - REC_HDR_SIZE <= avail - k, 1)) {
 			*prev_ts += (zz >> 1) ^ (0 - (zz & 1));
 			h->ts = *prev_ts;
 			h->len = (uint16_t)len;

@@ -64,7 +64,7 @@ int it_iter_open(struct it_iter **out, char *reason, size_t len)
 		 * kernel's BTF lacks KVM's types (KVM not built or not loaded) */
 		snprintf(reason, len, "cannot load the task_file iterator: %s%s", strerror(-ret),
 			 ret == -EINVAL || ret == -EOPNOTSUPP || ret == -ESRCH || ret == -ENOENT ?
-				 " (no BPF iterators or no task_file target: Linux 5.8+)" : "");
+				 " (BPF iterators with bpf_loop need Linux 5.17+, and KVM's types in the kernel's BTF)" : "");
 		goto fail;
 	}
 	it->link = bpf_program__attach_iter(it->skel->progs.it_vm_state, NULL);
@@ -103,6 +103,7 @@ int it_iter_read(struct it_iter *it, uint64_t ts, it_vmstate_fn fn, void *ctx, s
 			char *nb = realloc(buf, nc);
 			if (!nb) {
 				ret = -ENOMEM;
+				snprintf(it->status, sizeof(it->status), "iterator read failed: %s", strerror(-ret));
 				goto out;
 			}
 			buf = nb;

@@ -35,7 +35,7 @@
 
 #include <linux/kvm.h>
 
-#define MAX_ROUTES	256
+#define MAX_ROUTES	1024
 #define MAX_IRQFDS	64
 #define MAX_SIGNALS	64
 #define MAX_FIRES	(MAX_IRQFDS + MAX_SIGNALS)
