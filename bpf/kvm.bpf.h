@@ -154,8 +154,18 @@ static __always_inline bool kvm_ctx(struct it_cur_irq **cp, __u32 *pid)
 	return true;
 }
 
-SEC("tracepoint/kvm/kvm_msi_set_irq")
-int tp_kvm_msi_set_irq(struct trace_event_raw_kvm_msi_set_irq *ctx)
+/*
+ * The two data-plane hooks of every injection (kvm_msi_set_irq and
+ * kvm_apic_accept_irq) have two entry points each: tp_* on the perf
+ * tracepoint and bt_* on the BTF-typed raw tracepoint (tp_btf).  The loader
+ * takes bt_* where the kernel has it (user/live.c): it skips the perf
+ * trace buffer, and each program is its own probe on the tracepoint, so other
+ * tracers attaching or detaching programs on the same tracepoint cannot make
+ * it miss events (with perf tracepoints they share one program array, and
+ * its replacement was seen to skip irqtrail's programs for whole time slices
+ * while another tracer started and stopped: tests/live/t_concurrent.sh).
+ */
+static __always_inline int kvm_msi_ev(__u64 address, __u64 data)
 {
 	struct it_msi_key k = {};
 	struct it_msi_stat *st;
@@ -166,8 +176,8 @@ int tp_kvm_msi_set_irq(struct trace_event_raw_kvm_msi_set_irq *ctx)
 	if (!kvm_ctx(&c, &pid))
 		return IT_TP_PASS;
 	cnt_add(IT_CNT_KVM_MSI, 1);
-	k.address = ctx->address;
-	k.data = (__u32)ctx->data;
+	k.address = address;
+	k.data = (__u32)data;
 	k.pid = pid;
 	if (c) {
 		k.host_irq = c->irq;
@@ -202,8 +212,8 @@ int tp_kvm_msi_set_irq(struct trace_event_raw_kvm_msi_set_irq *ctx)
 		if (f && !f->folded) {
 			/* inside this thread's KVM_SIGNAL_MSI: its exit emits it */
 			ev_hdr(&f->rec.h, IT_EV_KVM_SIGNAL_MSI, sizeof(f->rec), IT_F_DATAPLANE, now);
-			f->rec.address = ctx->address;
-			f->rec.data = (__u32)ctx->data;
+			f->rec.address = address;
+			f->rec.data = (__u32)data;
 			f->rec.accepted = 0;
 			f->rec.apic_dm = 0;
 			f->rec.apicid = 0;
@@ -216,14 +226,27 @@ int tp_kvm_msi_set_irq(struct trace_event_raw_kvm_msi_set_irq *ctx)
 			return IT_TP_PASS;
 		ev_hdr(&e->h, IT_EV_KVM_MSI, sizeof(*e),
 		       IT_F_DATAPLANE | (c ? IT_F_IN_HARDIRQ : 0), now);
-		e->address = ctx->address;
-		e->data = ctx->data;
+		e->address = address;
+		e->data = data;
 		e->host_irq = c ? c->irq : 0;
 		e->pad = 0;
 		e->since_irq = hop;
 		ev_submit(e, true);
 	}
 	return IT_TP_PASS;
+}
+
+SEC("tracepoint/kvm/kvm_msi_set_irq")
+int tp_kvm_msi_set_irq(struct trace_event_raw_kvm_msi_set_irq *ctx)
+{
+	return kvm_msi_ev(ctx->address, ctx->data);
+}
+
+SEC("tp_btf/kvm_msi_set_irq")
+int BPF_PROG(bt_kvm_msi_set_irq, __u64 address, __u64 data)
+{
+	kvm_msi_ev(address, data);
+	return 0;
 }
 
 static __always_inline int set_irq_ev(__u8 type, __u32 gsi, __s32 level, __s32 src)
@@ -353,8 +376,7 @@ static __always_inline void accept_hop(__u64 now)
 	hist_add(&st->accept, d);
 }
 
-SEC("tracepoint/kvm/kvm_apic_accept_irq")
-int tp_kvm_apic_accept_irq(struct trace_event_raw_kvm_apic_accept_irq *ctx)
+static __always_inline int accept_ev(__u32 apicid, __u16 dm, __u16 tm, __u8 vec)
 {
 	__u64 now = bpf_ktime_get_ns();	/* one clock read for the hop and the event */
 
@@ -365,14 +387,30 @@ int tp_kvm_apic_accept_irq(struct trace_event_raw_kvm_apic_accept_irq *ctx)
 
 		/* the accept of the folded injection's own message, once */
 		if (f && f->folded && !f->rec.accepted && !(c && c->active) &&
-		    ctx->vec == (f->rec.data & 0xff) && ctx->tm == ((f->rec.data >> 15) & 1)) {
+		    vec == (f->rec.data & 0xff) && tm == ((f->rec.data >> 15) & 1)) {
 			f->rec.accepted = 1;
-			f->rec.apicid = ctx->apicid;
-			f->rec.apic_dm = ctx->dm;
+			f->rec.apicid = apicid;
+			f->rec.apic_dm = dm;
 			return IT_TP_PASS;
 		}
 	}
-	return apic_ev_at(IT_EV_KVM_APIC_ACCEPT, ctx->apicid, ctx->vec, ctx->dm, ctx->tm, 0, 0, now);
+	return apic_ev_at(IT_EV_KVM_APIC_ACCEPT, apicid, vec, dm, tm, 0, 0, now);
+}
+
+SEC("tracepoint/kvm/kvm_apic_accept_irq")
+int tp_kvm_apic_accept_irq(struct trace_event_raw_kvm_apic_accept_irq *ctx)
+{
+	return accept_ev(ctx->apicid, ctx->dm, ctx->tm, ctx->vec);
+}
+
+/* (apicid, dm, tm, vec): tm was a u8 in older kernels, and very old ones had
+ * a fifth argument; raw tracepoint arguments are each widened to 64 bits, so
+ * both read the same here */
+SEC("tp_btf/kvm_apic_accept_irq")
+int BPF_PROG(bt_kvm_apic_accept_irq, __u64 apicid, __u64 dm, __u64 tm, __u64 vec)
+{
+	accept_ev((__u32)apicid, (__u16)dm, (__u16)tm, (__u8)vec);
+	return 0;
 }
 
 SEC("tracepoint/kvm/kvm_inj_virq")

@@ -15,12 +15,13 @@
 #include "iter.h"
 #include "live.h"
 #include "qemu.h"
+#include "ringbuf.h"
 
 #define IT_DEFAULT_RINGBUF (64u << 20)
 
 struct it_live {
 	struct irqtrail_bpf *skel;
-	struct ring_buffer *rb;
+	struct it_ring *rb;
 	struct it_features feat;
 	struct it_hook_status *st;
 	struct bpf_link **links;
@@ -32,6 +33,8 @@ struct it_live {
 	void *ctx;
 	uint64_t bad_records;
 	unsigned int budget;	/* records left in this poll */
+	bool *btf;		/* per hook: attached through its tp_btf twin */
+	size_t nbtf;
 	int ncpus;
 };
 
@@ -113,6 +116,59 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, ap);
 }
 
+/* bt_X, the tp_btf twin of tracepoint program tp_X, when this build has one */
+static struct bpf_program *btf_twin(struct bpf_object *obj, const char *tp_prog)
+{
+	char n[64];
+
+	if (!tp_prog || strncmp(tp_prog, "tp_", 3))
+		return NULL;
+	snprintf(n, sizeof(n), "bt_%s", tp_prog + 3);
+	return bpf_object__find_program_by_name(obj, n);
+}
+
+/* Open and load the tracepoint-tier object: every program whose hook this
+ * kernel has, through its tp_btf twin when use_btf. */
+static int open_load(struct it_live *l, const struct it_live_opts *o, bool use_btf)
+{
+	struct bpf_program *prog;
+	size_t rb = o->ringbuf_bytes ? o->ringbuf_bytes : IT_DEFAULT_RINGBUF;
+
+	l->nbtf = 0;
+	l->skel = irqtrail_bpf__open();
+	if (!l->skel)
+		return -errno;
+	l->skel->rodata->cfg_full = o->full;
+	l->skel->rodata->cfg_tgid = (uint32_t)o->pid;
+	l->skel->rodata->cfg_wakeup_bytes = rb / 8;
+	bpf_map__set_max_entries(l->skel->maps.events, (uint32_t)rb);
+
+	/* turn off every program whose hook this kernel lacks */
+	bpf_object__for_each_program(prog, l->skel->obj) {
+		const char *pn = bpf_program__name(prog);
+		bool want = false;
+
+		for (size_t i = 0; i < it_nhooks; i++)
+			if (it_hooks[i].prog && !strcmp(it_hooks[i].prog, pn))
+				want = l->st[i].tier != IT_TIER_NONE;
+		bpf_program__set_autoload(prog, want);
+	}
+	for (size_t i = 0; i < it_nhooks; i++) {
+		struct bpf_program *twin = btf_twin(l->skel->obj, it_hooks[i].prog);
+
+		l->btf[i] = false;
+		if (!twin || !use_btf || l->st[i].tier != IT_TIER_TRACEPOINT)
+			continue;
+		prog = bpf_object__find_program_by_name(l->skel->obj, it_hooks[i].prog);
+		if (prog)
+			bpf_program__set_autoload(prog, false);
+		bpf_program__set_autoload(twin, true);
+		l->btf[i] = true;
+		l->nbtf++;
+	}
+	return irqtrail_bpf__load(l->skel);
+}
+
 int it_live_open(struct it_live **out, const struct it_live_opts *o, char *err, size_t errlen)
 {
 	struct it_live *l = calloc(1, sizeof(*l));
@@ -128,7 +184,8 @@ int it_live_open(struct it_live **out, const struct it_live_opts *o, char *err, 
 	l->ncpus = libbpf_num_possible_cpus();
 	l->st = calloc(it_nhooks, sizeof(*l->st));
 	l->links = calloc(it_nhooks, sizeof(*l->links));
-	if (!l->st || !l->links) {
+	l->btf = calloc(it_nhooks, sizeof(*l->btf));
+	if (!l->st || !l->links || !l->btf) {
 		ret = -ENOMEM;
 		goto fail;
 	}
@@ -144,30 +201,20 @@ int it_live_open(struct it_live **out, const struct it_live_opts *o, char *err, 
 	}
 	it_hooks_plan(&l->feat, l->st);
 
-	l->skel = irqtrail_bpf__open();
-	if (!l->skel) {
-		ret = -errno;
-		snprintf(err, errlen, "cannot open the BPF object: %s", strerror(-ret));
-		goto fail;
-	}
-	l->skel->rodata->cfg_full = o->full;
-	l->skel->rodata->cfg_tgid = (uint32_t)o->pid;
-	size_t rb = o->ringbuf_bytes ? o->ringbuf_bytes : IT_DEFAULT_RINGBUF;
-	l->skel->rodata->cfg_wakeup_bytes = rb / 8;
-	bpf_map__set_max_entries(l->skel->maps.events, (uint32_t)rb);
+	/* BTF-typed raw tracepoints (bt_* twins, see bpf/kvm.bpf.h) first;
+	 * when the kernel refuses them, the perf tracepoints */
+	ret = -EINVAL;
+	for (int attempt = 0; attempt < 2 && ret; attempt++) {
+		bool use_btf = attempt == 0 && !getenv("IRQTRAIL_NO_TP_BTF");
 
-	/* turn off every program whose hook this kernel lacks */
-	struct bpf_program *prog;
-	bpf_object__for_each_program(prog, l->skel->obj) {
-		const char *pn = bpf_program__name(prog);
-		bool want = false;
-
-		for (size_t i = 0; i < it_nhooks; i++)
-			if (it_hooks[i].prog && !strcmp(it_hooks[i].prog, pn))
-				want = l->st[i].tier != IT_TIER_NONE;
-		bpf_program__set_autoload(prog, want);
+		ret = open_load(l, o, use_btf);
+		if (ret && !l->nbtf)
+			break;
+		if (ret) {
+			irqtrail_bpf__destroy(l->skel);
+			l->skel = NULL;
+		}
 	}
-	ret = irqtrail_bpf__load(l->skel);
 	if (ret) {
 		snprintf(err, errlen, "cannot load the BPF programs: %s (run with -v for the verifier log)",
 			 strerror(-ret));
@@ -187,7 +234,8 @@ int it_live_open(struct it_live **out, const struct it_live_opts *o, char *err, 
 
 		if (s->tier == IT_TIER_NONE || !it_hooks[i].prog)
 			continue;
-		prog = bpf_object__find_program_by_name(l->skel->obj, it_hooks[i].prog);
+		struct bpf_program *prog = l->btf[i] ? btf_twin(l->skel->obj, it_hooks[i].prog)
+						   : bpf_object__find_program_by_name(l->skel->obj, it_hooks[i].prog);
 		if (!prog) {
 			s->tier = IT_TIER_NONE;
 			snprintf(s->reason, sizeof(s->reason), "no BPF program %s in this build", it_hooks[i].prog);
@@ -201,7 +249,8 @@ int it_live_open(struct it_live **out, const struct it_live_opts *o, char *err, 
 			continue;
 		}
 		s->attached = true;
-		snprintf(s->reason, sizeof(s->reason), "attached");
+		snprintf(s->reason, sizeof(s->reason), "%s",
+			 l->btf[i] ? "attached (BTF-typed raw tracepoint)" : "attached");
 		l->nattached++;
 	}
 	{
@@ -235,9 +284,8 @@ int it_live_open(struct it_live **out, const struct it_live_opts *o, char *err, 
 		ret = -ENOENT;
 		goto fail;
 	}
-	l->rb = ring_buffer__new(bpf_map__fd(l->skel->maps.events), on_record, l, NULL);
-	if (!l->rb) {
-		ret = -errno;
+	ret = it_ring_open(&l->rb, bpf_map__fd(l->skel->maps.events));
+	if (ret) {
 		snprintf(err, errlen, "cannot open the ring buffer: %s", strerror(-ret));
 		goto fail;
 	}
@@ -249,22 +297,33 @@ fail:
 }
 
 #define IT_POLL_BUDGET 65536
+/* A poll that found fewer records than this had caught up with the
+ * producers: it sleeps before the next batch (see it_live_poll). */
+#define IT_POLL_CAUGHT_UP 4096
 
 int it_live_poll(struct it_live *l, int timeout_ms)
 {
-	int n;
+	int n, m, w;
 
+	/* What is queued first.  A reader that is behind takes batch after
+	 * batch; one that has caught up sleeps until the kernel wakes it (a
+	 * control-plane record, or the buffer past cfg_wakeup_bytes) or the
+	 * period ends, so that it reads in bursts far behind the producers
+	 * instead of chasing them record by record (data-plane records do not
+	 * wake it: BPF_RB_NO_WAKEUP). */
 	l->budget = IT_POLL_BUDGET;
-	n = ring_buffer__poll(l->rb, timeout_ms);
-	if (n == -EINTR)
-		n = 0;
+	n = it_ring_consume(l->rb, on_record, l);
 	if (n == -ECANCELED)
 		return IT_POLL_BUDGET;
 	if (n < 0)
 		return n;
-	/* data-plane records do not wake us (BPF_RB_NO_WAKEUP): after a wake-up
-	 * or the timeout, take what is there without waiting for a signal */
-	int m = ring_buffer__consume(l->rb);
+	if (n >= IT_POLL_CAUGHT_UP)
+		return n;
+	w = it_ring_wait(l->rb, timeout_ms);
+	if (w < 0)
+		return w;
+	l->budget = IT_POLL_BUDGET;
+	m = it_ring_consume(l->rb, on_record, l);
 	if (m == -ECANCELED)
 		return IT_POLL_BUDGET;
 	if (m < 0)
@@ -280,7 +339,7 @@ int it_live_drain(struct it_live *l)
 	 * bounded so a producer that keeps going cannot hold us */
 	for (int i = 0; i < 64; i++) {
 		l->budget = IT_POLL_BUDGET;
-		n = ring_buffer__consume(l->rb);
+		n = it_ring_consume(l->rb, on_record, l);
 		if (n != -ECANCELED)
 			return n;
 	}
@@ -336,7 +395,7 @@ void it_live_close(struct it_live *l)
 {
 	if (!l)
 		return;
-	ring_buffer__free(l->rb);
+	it_ring_free(l->rb);
 	it_iter_close(l->iter);
 	it_qemu_close(l->qemu);
 	it_full_detach(l->full);
@@ -345,6 +404,7 @@ void it_live_close(struct it_live *l)
 			bpf_link__destroy(l->links[i]);
 	irqtrail_bpf__destroy(l->skel);
 	free(l->links);
+	free(l->btf);
 	free(l->st);
 	free(l);
 }
