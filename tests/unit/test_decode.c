@@ -20,6 +20,14 @@
  * Remappable format, address register:
  *   31:20 0xFEE   19:5 handle[14:0]   4 format (1)   3 SHV   2 handle[15]
  * data register: 15:0 subhandle (valid when SHV = 1)
+ *
+ * AMD-Vi remapping (AMD IOMMU specification, "Interrupt Remapping"; the
+ * driver's message: address 0xFEE00000, bit 2 set with 2K tables, address_hi
+ * 0): data 10:0 is the IRTE index into the device's table of up to 2048
+ * entries.  The AMD messages below are the AMD lab's own (tests/lab,
+ * amd-6.12: the e1000e's MSI-X table as the device held it, whose IRTEs
+ * irqtrail's table read found at index = data, devid 0x20; the AMD-Vi
+ * unit's own plain PCI-MSI as the msi table read found it).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -174,6 +182,81 @@ static void test_msi_ext_dest_id(void **state)
 	it_msi_decode(0xFEE00800ull, 0x22, &d);
 	assert_true(d.ext_dest);
 	assert_int_equal(d.dest, 0x4000);
+}
+
+/* ---- MSI: AMD-Vi remapped ------------------------------------------- */
+
+static void test_msi_amd_remapped_lab(void **state)
+{
+	struct it_msi_decoded d;
+
+	(void)state;
+	/* the AMD lab's e1000e MSI-X entries 0..4: 0xfee00000 / data 0..4,
+	 * IRTEs 0..4 of devid 0x20 in the guest's remapping table */
+	for (uint32_t v = 0; v < 5; v++) {
+		it_msi_decode_host(0xfee00000ull, v, true, &d);
+		assert_true(d.amd_remapped);
+		assert_true(d.window);
+		assert_false(d.remappable);
+		assert_int_equal(d.irte_index, v);
+		assert_int_equal(d.vector, 0);	/* not a vector: the IRTE holds it */
+		assert_int_equal(d.dest, 0);
+	}
+	/* the same bits without AMD-Vi: a compat message, vector = data */
+	it_msi_decode_host(0xfee00000ull, 4, false, &d);
+	assert_false(d.amd_remapped);
+	assert_int_equal(d.vector, 4);
+	/* the AMD-Vi unit's own PCI-MSI (not remapped): vector 0x20 to APIC 0 */
+	it_msi_decode_host(0xfee00000ull, 0x20, false, &d);
+	assert_false(d.amd_remapped);
+	assert_int_equal(d.vector, 0x20);
+	assert_int_equal(d.dest, 0);
+	/* a cleared MSI-X entry (the lab's teardown writes 0/0): no message */
+	it_msi_decode_host(0, 0, true, &d);
+	assert_false(d.amd_remapped);
+	assert_false(d.window);
+}
+
+static void test_msi_amd_remapped_shape(void **state)
+{
+	struct it_msi_decoded d;
+
+	(void)state;
+	/* 2K tables: the destination-mode bit (address bit 2) is set, the
+	 * largest index is 0x7ff */
+	it_msi_decode_host(0xfee00004ull, 0x7ff, true, &d);
+	assert_true(d.amd_remapped);
+	assert_int_equal(d.irte_index, 0x7ff);
+	assert_int_equal(IT_AMD_IRTE_INDEX_MASK, 0x7ff);
+	/* data above bit 10: no index the driver writes, decoded as compat */
+	it_msi_decode_host(0xfee00000ull, 0x800, true, &d);
+	assert_false(d.amd_remapped);
+	assert_int_equal(d.delivery, 0);
+	assert_int_equal(d.vector, 0);
+	/* a destination in the address, address_hi or the Intel format bit:
+	 * not the AMD remapping domain's message */
+	it_msi_decode_host(0xfee01000ull, 3, true, &d);
+	assert_false(d.amd_remapped);
+	assert_int_equal(d.dest, 1);
+	it_msi_decode_host(0x1fee00000ull, 3, true, &d);
+	assert_false(d.amd_remapped);
+	it_msi_decode_host(0xfee00218ull, 0, true, &d);
+	assert_false(d.amd_remapped);
+	assert_true(d.remappable);
+	assert_int_equal(d.irte_handle, 16);
+}
+
+static void test_msi_chip_remapped(void **state)
+{
+	(void)state;
+	/* the AMD lab's /proc/interrupts chips (6.12), 6.1's shared name */
+	assert_true(it_msi_chip_remapped("IR-PCI-MSIX-0000:00:04.0"));
+	assert_true(it_msi_chip_remapped("IR-PCI-MSI"));
+	assert_true(it_msi_chip_remapped("AMD-IR"));
+	assert_false(it_msi_chip_remapped("PCI-MSI-0000:00:02.0"));
+	assert_false(it_msi_chip_remapped("PCI-MSI"));
+	assert_true(it_msi_chip_remapped(""));
+	assert_true(it_msi_chip_remapped(NULL));
 }
 
 static void test_msi_x2apic_address_hi(void **state)
@@ -535,6 +618,9 @@ int main(void)
 		cmocka_unit_test(test_msi_window),
 		cmocka_unit_test(test_msi_remappable_shv),
 		cmocka_unit_test(test_msi_remappable_handles),
+		cmocka_unit_test(test_msi_amd_remapped_lab),
+		cmocka_unit_test(test_msi_amd_remapped_shape),
+		cmocka_unit_test(test_msi_chip_remapped),
 		cmocka_unit_test(test_vector_reserved),
 		cmocka_unit_test(test_event_type_names),
 		cmocka_unit_test(test_event_type_round_trip),
