@@ -975,7 +975,7 @@ static __always_inline void route_event(__u8 type, struct kvm_kernel_irq_routing
 	route_fill(e, r);
 	if (type == IT_EV_KVM_SET_MSI_FN) {
 		e->gsi = 0;
-		e->type = 2;	/* KVM_IRQ_ROUTING_MSI */
+		e->type = KVM_IRQ_ROUTING_MSI;
 	}
 	e->host_irq = producer_irq ? producer_irq : hirq;
 	e->ret = ret;
