@@ -186,63 +186,76 @@ static void test_msi_ext_dest_id(void **state)
 
 /* ---- MSI: AMD-Vi remapped ------------------------------------------- */
 
-static void test_msi_amd_remapped_lab(void **state)
+struct amd_case {
+	const char *what;
+	uint64_t address;
+	uint32_t data;
+	bool amd_ir;		/* the host remaps with AMD-Vi, the irq's chip is IR- */
+	bool amd_remapped;	/* expected */
+	uint16_t irte_index;	/* amd_remapped: expected */
+	bool window, remappable;
+	uint8_t vector;		/* compat: expected */
+	uint32_t dest;
+};
+
+static void amd_cases(const struct amd_case *c, size_t n)
 {
 	struct it_msi_decoded d;
 
-	(void)state;
-	/* the AMD lab's e1000e MSI-X entries 0..4: 0xfee00000 / data 0..4,
-	 * IRTEs 0..4 of devid 0x20 in the guest's remapping table */
-	for (uint32_t v = 0; v < 5; v++) {
-		it_msi_decode_host(0xfee00000ull, v, true, &d);
-		assert_true(d.amd_remapped);
-		assert_true(d.window);
-		assert_false(d.remappable);
-		assert_int_equal(d.irte_index, v);
-		assert_int_equal(d.vector, 0);	/* not a vector: the IRTE holds it */
-		assert_int_equal(d.dest, 0);
+	for (size_t i = 0; i < n; i++, c++) {
+		it_msi_decode_host(c->address, c->data, c->amd_ir, &d);
+		if (d.amd_remapped != c->amd_remapped || d.window != c->window || d.remappable != c->remappable ||
+		    (c->amd_remapped ? d.irte_index != c->irte_index || d.vector || d.dest
+				     : !c->remappable && (d.vector != c->vector || d.dest != c->dest)))
+			fail_msg("%s: %#llx/%#x amd_ir %d: amd_remapped %d index %u vector %#x dest %u window %d "
+				 "remappable %d", c->what, (unsigned long long)c->address, c->data, c->amd_ir,
+				 d.amd_remapped, d.irte_index, d.vector, d.dest, d.window, d.remappable);
 	}
-	/* the same bits without AMD-Vi: a compat message, vector = data */
-	it_msi_decode_host(0xfee00000ull, 4, false, &d);
-	assert_false(d.amd_remapped);
-	assert_int_equal(d.vector, 4);
-	/* the AMD-Vi unit's own PCI-MSI (not remapped): vector 0x20 to APIC 0 */
-	it_msi_decode_host(0xfee00000ull, 0x20, false, &d);
-	assert_false(d.amd_remapped);
-	assert_int_equal(d.vector, 0x20);
-	assert_int_equal(d.dest, 0);
-	/* a cleared MSI-X entry (the lab's teardown writes 0/0): no message */
-	it_msi_decode_host(0, 0, true, &d);
-	assert_false(d.amd_remapped);
-	assert_false(d.window);
+}
+
+static void test_msi_amd_remapped_lab(void **state)
+{
+	static const struct amd_case c[] = {
+		/* the AMD lab's e1000e MSI-X entries 0..4: 0xfee00000 / data
+		 * 0..4, IRTEs 0..4 of devid 0x20 in the guest's table; the
+		 * vector and destination are in the IRTE, not the message */
+		{ "e1000e[0]", 0xfee00000ull, 0, true, true, 0, true, false, 0, 0 },
+		{ "e1000e[1]", 0xfee00000ull, 1, true, true, 1, true, false, 0, 0 },
+		{ "e1000e[2]", 0xfee00000ull, 2, true, true, 2, true, false, 0, 0 },
+		{ "e1000e[3]", 0xfee00000ull, 3, true, true, 3, true, false, 0, 0 },
+		{ "e1000e[4]", 0xfee00000ull, 4, true, true, 4, true, false, 0, 0 },
+		/* the same bits without AMD-Vi: compat, vector = data */
+		{ "no AMD-Vi", 0xfee00000ull, 4, false, false, 0, true, false, 4, 0 },
+		/* the AMD-Vi unit's own PCI-MSI (not remapped): vector 0x20 to APIC 0 */
+		{ "AMD-Vi irq", 0xfee00000ull, 0x20, false, false, 0, true, false, 0x20, 0 },
+		/* a cleared MSI-X entry (the lab's teardown writes 0/0) */
+		{ "cleared", 0, 0, true, false, 0, false, false, 0, 0 },
+	};
+
+	(void)state;
+	amd_cases(c, sizeof(c) / sizeof(c[0]));
 }
 
 static void test_msi_amd_remapped_shape(void **state)
 {
+	static const struct amd_case c[] = {
+		/* 2K tables: the destination-mode bit (address bit 2) is set;
+		 * the largest index is 0x7ff */
+		{ "2K, last", 0xfee00004ull, 0x7ff, true, true, 0x7ff, true, false, 0, 0 },
+		/* data above bit 10: no index the driver writes, decoded as compat */
+		{ "data 0x800", 0xfee00000ull, 0x800, true, false, 0, true, false, 0, 0 },
+		/* a destination in the address, address_hi, or the Intel format
+		 * bit: not the AMD remapping domain's message */
+		{ "dest 1", 0xfee01000ull, 3, true, false, 0, true, false, 3, 1 },
+		{ "address_hi", 0x100fee00000ull, 3, true, false, 0, true, false, 3, 0x100 },
+		{ "Intel handle 16", 0xfee00218ull, 0, true, false, 0, true, true, 0, 0 },
+	};
 	struct it_msi_decoded d;
 
 	(void)state;
-	/* 2K tables: the destination-mode bit (address bit 2) is set, the
-	 * largest index is 0x7ff */
-	it_msi_decode_host(0xfee00004ull, 0x7ff, true, &d);
-	assert_true(d.amd_remapped);
-	assert_int_equal(d.irte_index, 0x7ff);
 	assert_int_equal(IT_AMD_IRTE_INDEX_MASK, 0x7ff);
-	/* data above bit 10: no index the driver writes, decoded as compat */
-	it_msi_decode_host(0xfee00000ull, 0x800, true, &d);
-	assert_false(d.amd_remapped);
-	assert_int_equal(d.delivery, 0);
-	assert_int_equal(d.vector, 0);
-	/* a destination in the address, address_hi or the Intel format bit:
-	 * not the AMD remapping domain's message */
-	it_msi_decode_host(0xfee01000ull, 3, true, &d);
-	assert_false(d.amd_remapped);
-	assert_int_equal(d.dest, 1);
-	it_msi_decode_host(0x1fee00000ull, 3, true, &d);
-	assert_false(d.amd_remapped);
+	amd_cases(c, sizeof(c) / sizeof(c[0]));
 	it_msi_decode_host(0xfee00218ull, 0, true, &d);
-	assert_false(d.amd_remapped);
-	assert_true(d.remappable);
 	assert_int_equal(d.irte_handle, 16);
 }
 

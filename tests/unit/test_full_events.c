@@ -306,6 +306,16 @@ static void test_msi_and_vfio_json(void **state)
 #error "TEST_FIXTURES must name the tests/fixtures directory"
 #endif
 
+static void msi_rec(struct it_msi_msg *m, unsigned int type, uint32_t irq, uint32_t address_lo, uint32_t data)
+{
+	memset(m, 0, sizeof(*m));
+	m->h.type = type;
+	m->h.len = sizeof(*m);
+	m->irq = irq;
+	m->address_lo = address_lo;
+	m->data = data;
+}
+
 static char *json_host_of(const struct it_hdr *h, const struct it_msi_host *mh)
 {
 	struct it_json j;
@@ -342,12 +352,7 @@ static void test_msi_amd_host_json(void **state)
 	it_msi_host_init(&none, NULL);
 	assert_false(none.amd_ir);
 
-	memset(&m, 0, sizeof(m));
-	m.h.type = IT_EV_MSI_WRITE;
-	m.h.len = sizeof(m);
-	m.irq = 27;
-	m.address_lo = 0xfee00000;
-	m.data = 2;
+	msi_rec(&m, IT_EV_MSI_WRITE, 27, 0xfee00000, 2);
 	m.msi_index = 2;
 	m.flags = IT_MSI_F_BDF | IT_MSI_F_MSIX | IT_MSI_F_INDEX;
 	m.devfn = 0x20;		/* 00:04.0 */
@@ -382,12 +387,7 @@ static void test_msi_amd_host_json(void **state)
 	free(s);
 
 	/* compose: the record names its chip */
-	memset(&m, 0, sizeof(m));
-	m.h.type = IT_EV_MSI_COMPOSE;
-	m.h.len = sizeof(m);
-	m.irq = 25;
-	m.address_lo = 0xfee00000;
-	m.data = 0;
+	msi_rec(&m, IT_EV_MSI_COMPOSE, 25, 0xfee00000, 0);
 	memcpy(m.chip, "IR-PCI-MSIX-0000:00:04.0", 24);
 	s = json_host_of(&m.h, &mh);
 	has(s, "\"format\":\"amd-remapped\",\"irte_index\":0");

@@ -215,22 +215,30 @@ static void ev_msi_write(struct it_model *m, uint32_t irq, uint8_t bus, uint8_t 
 	it_model_event(m, &e.h);
 }
 
-static void ev_irte(struct it_model *m, unsigned int type, uint32_t index, uint8_t flags, uint64_t old_lo,
-		    uint64_t old_hi, uint64_t new_lo, uint64_t new_hi)
+/* an IRTE record of vendor's table (AMD: the table of requester id devid) */
+static void ev_irte_of(struct it_model *m, unsigned int type, uint8_t vendor, uint16_t devid, uint32_t index,
+		       uint8_t flags, uint64_t old_lo, uint64_t old_hi, uint64_t new_lo, uint64_t new_hi)
 {
 	struct it_irte e;
 
 	memset(&e, 0, sizeof(e));
 	hdr(&e.h, type, sizeof(e), 0, 0, 0);
-	e.vendor = IT_IRTE_INTEL;
+	e.vendor = vendor;
+	e.devid = devid;
 	e.flags = flags;
 	e.index = index;
 	e.old_lo = old_lo;
 	e.old_hi = old_hi;
 	e.new_lo = new_lo;
 	e.new_hi = new_hi;
-	snprintf(e.iommu, sizeof(e.iommu), "dmar0");
+	snprintf(e.iommu, sizeof(e.iommu), "%s", vendor == IT_IRTE_INTEL ? "dmar0" : "ivhd0");
 	it_model_event(m, &e.h);
+}
+
+static void ev_irte(struct it_model *m, unsigned int type, uint32_t index, uint8_t flags, uint64_t old_lo,
+		    uint64_t old_hi, uint64_t new_lo, uint64_t new_hi)
+{
+	ev_irte_of(m, type, IT_IRTE_INTEL, 0, index, flags, old_lo, old_hi, new_lo, new_hi);
 }
 
 static void ev_proc(struct it_model *m, uint32_t pid, const char *comm, const char *name)
@@ -1038,21 +1046,6 @@ static void test_irte_join_order(void **state)
  * these raw words (vector in high 7:0, destination in low 31:8).  The
  * AMD-Vi unit's own PCI-MSI (irq 24, 00:02.0) held vector 0x20: not remapped.
  */
-static void ev_irte_amd(struct it_model *m, uint16_t devid, uint32_t index, uint64_t lo, uint64_t hi)
-{
-	struct it_irte e;
-
-	memset(&e, 0, sizeof(e));
-	hdr(&e.h, IT_EV_IRTE_SNAP, sizeof(e), 0, 0, 0);
-	e.vendor = IT_IRTE_AMD_GA;
-	e.devid = devid;
-	e.index = index;
-	e.new_lo = lo;
-	e.new_hi = hi;
-	snprintf(e.iommu, sizeof(e.iommu), "ivhd0");
-	it_model_event(m, &e.h);
-}
-
 static void test_irte_join_amd(void **state)
 {
 	static const uint64_t lab_lo[5] = { 257, 1, 257, 1, 257 }, lab_hi[5] = { 35, 35, 36, 36, 37 };
@@ -1071,9 +1064,9 @@ static void test_irte_join_amd(void **state)
 	for (uint32_t v = 0; v < 5; v++)
 		ev_msi_write(m, 25 + v, 0, 4, v, 0xfee00000u, v);
 	for (uint32_t v = 0; v < 5; v++) {
-		ev_irte_amd(m, 0x20, v, lab_lo[v], lab_hi[v]);
+		ev_irte_of(m, IT_EV_IRTE_SNAP, IT_IRTE_AMD_GA, 0x20, v, 0, 0, 0, lab_lo[v], lab_hi[v]);
 		/* another device's table holds the same indices */
-		ev_irte_amd(m, 0x18, v, 1 | (3u << 8), 0x50 + v);
+		ev_irte_of(m, IT_EV_IRTE_SNAP, IT_IRTE_AMD_GA, 0x18, v, 0, 0, 0, 1 | (3u << 8), 0x50 + v);
 	}
 	routes(m, &t);
 	r = host(&t, 24);
