@@ -49,6 +49,27 @@ extern const void amd_iommu_guest_ir __ksym __weak;
 #define AMD_IRQS_PER_TABLE 512		/* MAX_IRQS_PER_TABLE without 2K tables */
 #define INTEL_IRTE_ENTRIES 65536	/* INTR_REMAP_TABLE_ENTRIES */
 
+/* ---- records ---- */
+
+/* A zeroed record of size bytes in the ring with its header filled, NULL
+ * when the ring is full (counted as lost).  ts: the record's time, 0 now
+ * (read after the reservation, as every hook did before this helper). */
+static __always_inline void *full_begin_at(__u32 size, __u8 type, __u8 flags, __u64 ts)
+{
+	struct it_hdr *h = ev_reserve(size);
+
+	if (!h)
+		return NULL;
+	__builtin_memset(h, 0, size);
+	ev_hdr(h, type, size, flags, ts ? ts : bpf_ktime_get_ns());
+	return h;
+}
+
+static __always_inline void *full_begin(__u32 size, __u8 type, __u8 flags)
+{
+	return full_begin_at(size, type, flags, 0);
+}
+
 /* ---- per-thread entry/exit slots ---- */
 
 enum it_full_hook {
@@ -220,11 +241,9 @@ static __always_inline void h_intel_irte(struct irq_2_iommu___it *ii, void *newp
 
 	if (!ii)
 		return;
-	e = ev_reserve(sizeof(*e));
+	e = full_begin(sizeof(*e), IT_EV_IRTE_WRITE, irq_flags());
 	if (!e)
 		return;
-	__builtin_memset(e, 0, sizeof(*e));
-	ev_hdr(&e->h, IT_EV_IRTE_WRITE, sizeof(*e), irq_flags(), bpf_ktime_get_ns());
 	e->vendor = IT_IRTE_INTEL;
 	idx = BPF_CORE_READ(ii, irte_index);
 	sub = BPF_CORE_READ(ii, sub_handle);
@@ -299,11 +318,9 @@ static __always_inline void h_amd_irte(void *a1, __u16 devid, __u32 index, void 
 			   bpf_core_field_offset(struct amd_iommu_pci_seg___it, list))) {
 		seg = a1;
 	}
-	e = ev_reserve(sizeof(*e));
+	e = full_begin(sizeof(*e), IT_EV_IRTE_WRITE, irq_flags());
 	if (!e)
 		return;
-	__builtin_memset(e, 0, sizeof(*e));
-	ev_hdr(&e->h, IT_EV_IRTE_WRITE, sizeof(*e), irq_flags(), bpf_ktime_get_ns());
 	e->vendor = ga ? IT_IRTE_AMD_GA : IT_IRTE_AMD_32;
 	e->devid = devid;
 	e->index = index;
@@ -408,11 +425,9 @@ static __always_inline void vcpu_exit(__u32 hook, int ret)
 
 	if (!slot_pop(hook, &s))
 		return;
-	e = ev_reserve(sizeof(*e));
+	e = full_begin(sizeof(*e), IT_EV_IRTE_VCPU, 0);
 	if (!e)
 		return;
-	__builtin_memset(e, 0, sizeof(*e));
-	ev_hdr(&e->h, IT_EV_IRTE_VCPU, sizeof(*e), 0, bpf_ktime_get_ns());
 	e->vendor = hook == H_INTEL_VCPU ? IT_IRTE_INTEL : IT_IRTE_AMD_GA;
 	e->irq = s.a[0];
 	e->set = s.a[1] != 0;
@@ -471,12 +486,9 @@ static __always_inline void dom_exit(__u32 hook, long ret)
 
 	if (!slot_pop(hook, &s))
 		return;
-	e = ev_reserve(sizeof(*e));
+	e = full_begin(sizeof(*e), hook == H_DOM_ALLOC ? IT_EV_DOMAIN_ALLOC : IT_EV_DOMAIN_ALLOC_PARENT, 0);
 	if (!e)
 		return;
-	__builtin_memset(e, 0, sizeof(*e));
-	ev_hdr(&e->h, hook == H_DOM_ALLOC ? IT_EV_DOMAIN_ALLOC : IT_EV_DOMAIN_ALLOC_PARENT,
-	       sizeof(*e), 0, bpf_ktime_get_ns());
 	d = (void *)s.a[0];
 	e->ret = ret;
 	e->irq_base = s.a[1];
@@ -517,11 +529,9 @@ static __always_inline void msi_exit(__u32 hook, long ret)
 
 	if (!slot_pop(hook, &s))
 		return;
-	e = ev_reserve(sizeof(*e));
+	e = full_begin(sizeof(*e), IT_EV_MSI_DOMAIN_ALLOC, 0);
 	if (!e)
 		return;
-	__builtin_memset(e, 0, sizeof(*e));
-	ev_hdr(&e->h, IT_EV_MSI_DOMAIN_ALLOC, sizeof(*e), 0, bpf_ktime_get_ns());
 	e->duration = e->h.ts - s.ts;
 	switch (hook) {
 	case H_MSI_ALL:
@@ -573,12 +583,10 @@ IT_KRETPROBE(msi_domain_alloc_irq_at, msi_exit(H_MSI_AT, ret), long ret)
 
 static __always_inline struct it_msi_msg *msg_begin(__u8 type, struct msi_msg *msg)
 {
-	struct it_msi_msg *e = ev_reserve(sizeof(*e));
+	struct it_msi_msg *e = full_begin(sizeof(*e), type, irq_flags());
 
 	if (!e)
 		return NULL;
-	__builtin_memset(e, 0, sizeof(*e));
-	ev_hdr(&e->h, type, sizeof(*e), irq_flags(), bpf_ktime_get_ns());
 	if (msg) {
 		e->address_lo = BPF_CORE_READ(msg, address_lo);
 		e->address_hi = BPF_CORE_READ(msg, address_hi);
@@ -715,11 +723,9 @@ static __always_inline void setirqs_exit(int ret)
 
 	if (!slot_pop(H_VFIO_SET_IRQS, &s))
 		return;
-	e = ev_reserve(sizeof(*e));
+	e = full_begin(sizeof(*e), IT_EV_VFIO_SET_IRQS, 0);
 	if (!e)
 		return;
-	__builtin_memset(e, 0, sizeof(*e));
-	ev_hdr(&e->h, IT_EV_VFIO_SET_IRQS, sizeof(*e), 0, bpf_ktime_get_ns());
 	e->ret = ret;
 	e->flags = s.a[1];
 	e->index = s.a[2];
@@ -775,11 +781,9 @@ static __always_inline void vector_exit(int ret)
 
 	if (!slot_pop(H_VFIO_VECTOR, &s))
 		return;
-	e = ev_reserve(sizeof(*e));
+	e = full_begin(sizeof(*e), IT_EV_VFIO_VECTOR, 0);
 	if (!e)
 		return;
-	__builtin_memset(e, 0, sizeof(*e));
-	ev_hdr(&e->h, IT_EV_VFIO_VECTOR, sizeof(*e), 0, bpf_ktime_get_ns());
 	e->ret = ret;
 	e->vector = s.a[1];
 	e->fd = (int)s.a[2];
@@ -837,12 +841,10 @@ static __always_inline void bypass_note_vfio(struct irq_bypass_producer___it *p,
 
 static __always_inline void bypass_emit(__u8 type, __u8 op, __u32 irq, int ret, __u32 gsi)
 {
-	struct it_bypass *e = ev_reserve(sizeof(*e));
+	struct it_bypass *e = full_begin(sizeof(*e), type, 0);
 
 	if (!e)
 		return;
-	__builtin_memset(e, 0, sizeof(*e));
-	ev_hdr(&e->h, type, sizeof(*e), 0, bpf_ktime_get_ns());
 	e->irq = irq;
 	e->ret = ret;
 	e->op = op;
@@ -967,15 +969,13 @@ static __always_inline void route_event(__u8 type, struct kvm_kernel_irq_routing
 		if (!cfg_full)
 			return;
 	}
-	e = ev_reserve(sizeof(*e));
+	e = full_begin_at(sizeof(*e), type, fl | (control ? 0 : IT_F_DATAPLANE), now);
 	if (!e)
 		return;
-	__builtin_memset(e, 0, sizeof(*e));
-	ev_hdr(&e->h, type, sizeof(*e), fl | (control ? 0 : IT_F_DATAPLANE), now);
 	route_fill(e, r);
 	if (type == IT_EV_KVM_SET_MSI_FN) {
 		e->gsi = 0;
-		e->type = 2;	/* KVM_IRQ_ROUTING_MSI */
+		e->type = KVM_IRQ_ROUTING_MSI;
 	}
 	e->host_irq = producer_irq ? producer_irq : hirq;
 	e->ret = ret;
@@ -1105,11 +1105,9 @@ static __always_inline void pi_exit(int ret)
 
 	if (!slot_pop(H_PI_UPDATE, &s))
 		return;
-	e = ev_reserve(sizeof(*e));
+	e = full_begin(sizeof(*e), IT_EV_KVM_PI_UPDATE, 0);
 	if (!e)
 		return;
-	__builtin_memset(e, 0, sizeof(*e));
-	ev_hdr(&e->h, IT_EV_KVM_PI_UPDATE, sizeof(*e), 0, bpf_ktime_get_ns());
 	e->host_irq = s.a[0];
 	e->guest_irq = s.a[1];
 	e->set = s.a[2];
@@ -1258,14 +1256,12 @@ struct tbl_ctx {
 static __always_inline void snap_emit(struct tbl_ctx *c, struct tbl_unit *u, __u32 index, __u16 devid,
 				      __u16 unit, __u16 segment, __u8 flags, __u64 lo, __u64 hi)
 {
-	struct it_irte *e = ev_reserve(sizeof(*e));
+	struct it_irte *e = full_begin(sizeof(*e), IT_EV_IRTE_SNAP, 0);
 
 	if (!e) {
 		c->errors++;
 		return;
 	}
-	__builtin_memset(e, 0, sizeof(*e));
-	ev_hdr(&e->h, IT_EV_IRTE_SNAP, sizeof(*e), 0, bpf_ktime_get_ns());
 	e->vendor = c->vendor;
 	e->flags = flags;
 	e->unit = unit;
@@ -1430,12 +1426,10 @@ static long amd_entry_cb(__u32 i, struct tbl_ctx *c)
 
 static __always_inline void table_done(__u8 vendor, __u32 units, __u32 tables, struct tbl_ctx *c, __u32 trunc)
 {
-	struct it_irte_table *e = ev_reserve(sizeof(*e));
+	struct it_irte_table *e = full_begin(sizeof(*e), IT_EV_IRTE_TABLE, 0);
 
 	if (!e)
 		return;
-	__builtin_memset(e, 0, sizeof(*e));
-	ev_hdr(&e->h, IT_EV_IRTE_TABLE, sizeof(*e), 0, bpf_ktime_get_ns());
 	e->vendor = vendor;
 	e->units = units;
 	e->tables = tables;
@@ -1666,11 +1660,9 @@ static __always_inline struct it_its *its_begin(__u8 type)
 
 	if (tgid_filtered())
 		return NULL;
-	e = ev_reserve(sizeof(*e));
+	e = full_begin(sizeof(*e), type, irq_flags());
 	if (!e)
 		return NULL;
-	__builtin_memset(e, 0, sizeof(*e));
-	ev_hdr(&e->h, type, sizeof(*e), irq_flags(), bpf_ktime_get_ns());
 	e->cpu = ~0u;
 	return e;
 }
@@ -1856,16 +1848,9 @@ int BPF_PROG(fx_its_irq_compose_msi_msg, struct irq_data *d, struct msi_msg *msg
 
 static __always_inline struct it_doorbell *db_begin(__u8 type)
 {
-	struct it_doorbell *e;
-
 	if (tgid_filtered())
 		return NULL;
-	e = ev_reserve(sizeof(*e));
-	if (!e)
-		return NULL;
-	__builtin_memset(e, 0, sizeof(*e));
-	ev_hdr(&e->h, type, sizeof(*e), irq_flags(), bpf_ktime_get_ns());
-	return e;
+	return full_begin(sizeof(struct it_doorbell), type, irq_flags());
 }
 
 /* the desc's device: BDF, and the IOMMU domain (IOVA space) it sits in */

@@ -109,16 +109,11 @@ struct amd_iommu_pi_data___new {
 	bool is_guest_mode;
 } __preserve;
 
-/* ---- IRQ bypass, VFIO (drivers/vfio/pci/vfio_pci_intrs.c) ---- */
+/* ---- KVM and IRQ bypass: kvm_core.bpf.h (shared with the VM state iterator) ---- */
 
-struct irq_bypass_producer___it {
-	void *token;
-	int irq;
-} __preserve;
+#include "kvm_core.bpf.h"
 
-struct irq_bypass_consumer___it {
-	void *token;
-} __preserve;
+/* ---- VFIO (drivers/vfio/pci/vfio_pci_intrs.c) ---- */
 
 struct vfio_pci_core_device___it {
 	struct pci_dev *pdev;
@@ -127,38 +122,6 @@ struct vfio_pci_core_device___it {
 struct vfio_pci_irq_ctx___it {
 	char *name;
 	struct irq_bypass_producer___it producer;
-} __preserve;
-
-/* ---- KVM (virt/kvm/eventfd.c, arch/x86/kvm) ---- */
-
-struct kvm_kernel_irq_routing_entry___it {
-	__u32 gsi;
-	__u32 type;
-	union {
-		struct {
-			__u32 address_lo;
-			__u32 address_hi;
-			__u32 data;
-			__u32 flags;
-			__u32 devid;
-		} msi;
-	};
-} __preserve;
-
-struct kvm_kernel_irqfd___it {
-	wait_queue_entry_t wait;
-	struct kvm_kernel_irq_routing_entry___it irq_entry;
-	int gsi;
-	struct irq_bypass_consumer___it consumer;
-	struct irq_bypass_producer___it *producer;
-} __preserve;
-
-struct kvm_vcpu_arch___it {
-	unsigned long regs[17];
-} __preserve;
-
-struct kvm_vcpu___it {
-	struct kvm_vcpu_arch___it arch;
 } __preserve;
 
 /* ---- core types that moved ---- */

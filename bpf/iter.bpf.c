@@ -10,8 +10,9 @@
  * them, src/vmstate.c joins them.
  *
  * KVM is a module on distribution kernels and the checked-in vmlinux.h may
- * lack its types: they are ___itr flavors holding only the fields read,
- * relocated against the running kernel's (vmlinux or kvm module) BTF.
+ * lack its types: they are the ___it flavors of kvm_core.bpf.h (shared with
+ * full.bpf.c), relocated against the running kernel's (vmlinux or kvm
+ * module) BTF.
  * Walks are bounded bpf_loop callbacks, so the verifier's work does not
  * grow with the table bounds.
  */
@@ -20,55 +21,9 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "events_iter.h"
+#include "kvm_core.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
-
-#define __preserve_itr __attribute__((preserve_access_index))
-
-/* include/linux/kvm_host.h: an MSI entry of the routing table, hashed per GSI */
-struct kvm_kernel_irq_routing_entry___itr {
-	__u32 gsi;
-	__u32 type;
-	union {
-		struct {
-			__u32 address_lo;
-			__u32 address_hi;
-			__u32 data;
-			__u32 flags;
-			__u32 devid;
-		} msi;
-	};
-	struct hlist_node link;
-} __preserve_itr;
-
-/* the table: map[gsi] heads the entries of that GSI (nr_rt_entries of them) */
-struct kvm_irq_routing_table___itr {
-	__u32 nr_rt_entries;
-	struct hlist_head map[];
-} __preserve_itr;
-
-/* include/linux/kvm_irqfd.h */
-struct kvm_kernel_irqfd___itr {
-	int gsi;
-	struct eventfd_ctx *eventfd;
-	struct list_head list;
-} __preserve_itr;
-
-/* fs/eventfd.c (private to that file, in BTF) */
-struct eventfd_ctx___itr {
-	int id;
-} __preserve_itr;
-
-/* irq_routing exists where the architecture has irq routing (x86, arm64,
- * s390, riscv); irqfds.items since irqfds became a list (3.x) */
-struct kvm___itr {
-	struct kvm_irq_routing_table___itr *irq_routing;
-	struct {
-		struct list_head items;
-	} irqfds;
-} __preserve_itr;
-
-#define KVM_IRQ_ROUTING_MSI 2
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -129,7 +84,7 @@ static long route_cb(__u32 i, void *ctx)
 	if (bpf_probe_read_kernel(&n, sizeof(n), (void *)(w->table + w->map_off + (__u64)i * sizeof(void *))))
 		return 1;
 	for (int d = 0; d < IT_ITER_GSI_DEPTH && n; d++) {
-		struct kvm_kernel_irq_routing_entry___itr *e = (void *)((__u64)n - w->link_off);
+		struct kvm_kernel_irq_routing_entry___it *e = (void *)((__u64)n - w->link_off);
 		__u32 type = BPF_CORE_READ(e, type);
 
 		w->nall++;
@@ -162,8 +117,8 @@ static long route_cb(__u32 i, void *ctx)
 static long irqfd_cb(__u32 i, void *ctx)
 {
 	struct walk *w = ctx;
-	struct kvm_kernel_irqfd___itr *q;
-	struct eventfd_ctx___itr *ev;
+	struct kvm_kernel_irqfd___it *q;
+	struct eventfd_ctx___it *ev;
 	struct it_iter_rec *r;
 	struct list_head *next = NULL;
 
@@ -224,7 +179,7 @@ int it_vm_state(struct bpf_iter__task_file *ctx)
 	w.fd = ctx->fd;
 
 	if (name_is(name, "[eventfd]", 10)) {
-		struct eventfd_ctx___itr *ev = (void *)BPF_CORE_READ(file, private_data);
+		struct eventfd_ctx___it *ev = (void *)BPF_CORE_READ(file, private_data);
 		struct it_iter_rec *r = rec_new(IT_ITER_EVENTFD, &w);
 
 		if (!r)
@@ -239,18 +194,18 @@ int it_vm_state(struct bpf_iter__task_file *ctx)
 	if (!name_is(name, "kvm-vm", 7))
 		return 0;
 
-	struct kvm___itr *kvm = (void *)BPF_CORE_READ(file, private_data);
+	struct kvm___it *kvm = (void *)BPF_CORE_READ(file, private_data);
 
 	if (!kvm)
 		return 0;
 	w.kvm = (__u64)kvm;
 	if (bpf_core_field_exists(kvm->irq_routing)) {
-		struct kvm_irq_routing_table___itr *t = BPF_CORE_READ(kvm, irq_routing);
+		struct kvm_irq_routing_table___it *t = BPF_CORE_READ(kvm, irq_routing);
 
 		if (t) {
 			w.table = (__u64)t;
-			w.map_off = bpf_core_field_offset(struct kvm_irq_routing_table___itr, map);
-			w.link_off = bpf_core_field_offset(struct kvm_kernel_irq_routing_entry___itr, link);
+			w.map_off = bpf_core_field_offset(struct kvm_irq_routing_table___it, map);
+			w.link_off = bpf_core_field_offset(struct kvm_kernel_irq_routing_entry___it, link);
 			w.gsis = BPF_CORE_READ(t, nr_rt_entries);
 			w.gsis_all = w.gsis;
 			if (w.gsis > IT_ITER_MAX_GSI) {
@@ -260,8 +215,8 @@ int it_vm_state(struct bpf_iter__task_file *ctx)
 			bpf_loop(IT_ITER_MAX_GSI, route_cb, &w, 0);
 		}
 	}
-	w.head = (__u64)kvm + bpf_core_field_offset(struct kvm___itr, irqfds.items);
-	w.list_off = bpf_core_field_offset(struct kvm_kernel_irqfd___itr, list);
+	w.head = (__u64)kvm + bpf_core_field_offset(struct kvm___it, irqfds.items);
+	w.list_off = bpf_core_field_offset(struct kvm_kernel_irqfd___it, list);
 	bpf_probe_read_kernel(&w.node, sizeof(w.node), (void *)w.head);
 	bpf_loop(IT_ITER_MAX_IRQFDS, irqfd_cb, &w, 0);
 	if (!w.done)

@@ -48,6 +48,27 @@ void it_msi_decode(uint64_t address, uint32_t data, struct it_msi_decoded *d)
 	d->dest |= hi & 0xffffff00u;
 }
 
+void it_msi_decode_host(uint64_t address, uint32_t data, bool amd_ir, struct it_msi_decoded *d)
+{
+	uint32_t lo = (uint32_t)address;
+
+	/* 0xFEE00000, bit 2 allowed (2K tables), nothing else; the data no
+	 * wider than the largest table's index */
+	if (amd_ir && (lo & ~4u) == 0xfee00000u && !(address >> 32) && !(data & ~IT_AMD_IRTE_INDEX_MASK)) {
+		memset(d, 0, sizeof(*d));
+		d->window = true;
+		d->amd_remapped = true;
+		d->irte_index = (uint16_t)(data & IT_AMD_IRTE_INDEX_MASK);
+		return;
+	}
+	it_msi_decode(address, data, d);
+}
+
+bool it_msi_chip_remapped(const char *chip)
+{
+	return !chip || !chip[0] || !strncmp(chip, "IR-", 3) || strstr(chip, "AMD-IR");
+}
+
 const char *it_msi_delivery_name(unsigned int delivery)
 {
 	static const char *const n[8] = {

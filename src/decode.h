@@ -23,9 +23,37 @@ struct it_msi_decoded {
 	uint16_t irte_handle;
 	bool shv;
 	uint16_t subhandle;
+	/* AMD-Vi remapped (it_msi_decode_host only): the data is the IRTE index */
+	bool amd_remapped;
+	uint16_t irte_index;
 };
 
 void it_msi_decode(uint64_t address, uint32_t data, struct it_msi_decoded *d);
+
+/*
+ * AMD-Vi interrupt remapping gives a device no format bit: its remapping
+ * domain writes the bare window address (0xFEE00000; bit 2 set where the
+ * IOMMU has 2K tables), address_hi 0 and the IRTE index as the data.  Tables
+ * hold up to 2048 entries (IntTabLen 11), the same for the 32-bit and the
+ * 128-bit (GA) IRTE formats: the index is data bits 10:0.
+ */
+#define IT_AMD_IRTE_INDEX_MASK 0x7ffu
+/*
+ * A message a host device was given.  amd_ir: the host remaps with AMD-Vi
+ * and the irq is behind its remapping domain (it_msi_chip_remapped); a
+ * message of the shape that domain writes is then decoded as amd_remapped
+ * with irte_index, anything else (a cleared entry, a compat message) as
+ * it_msi_decode does.  Without amd_ir the same as it_msi_decode.
+ */
+void it_msi_decode_host(uint64_t address, uint32_t data, bool amd_ir, struct it_msi_decoded *d);
+/*
+ * On an AMD-Vi host with remapping on: whether an irq whose top chip is
+ * named chip takes its messages from the remapping domain ("IR-PCI-MSI-...",
+ * "AMD-IR...").  NULL or "" (not known): true, as every device in the
+ * IOMMU's scope is remapped; the IOMMU's own function ("PCI-MSI-...", the
+ * AMD-Vi irq) is the exception, set up at boot and named in any snapshot.
+ */
+bool it_msi_chip_remapped(const char *chip);
 const char *it_msi_delivery_name(unsigned int delivery);
 /* Vectors 0..15 are reserved on x86; 0x10..0x1f are exceptions too. */
 bool it_vector_reserved(unsigned int vector);

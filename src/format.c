@@ -5,6 +5,7 @@
 #include "format.h"
 #include "rules.h"
 #include "full_events.h"
+#include "snapshot.h"
 
 int it_event_check(const struct it_hdr *h, size_t avail)
 {
@@ -163,7 +164,33 @@ static int kvm_signal_msi_fast(struct it_json *j, const struct it_kvm_signal_msi
 	return 1;
 }
 
+void it_msi_host_init(struct it_msi_host *mh, const struct it_snapshot *s)
+{
+	mh->amd_ir = s && s->ir.mode == IT_IR_AMD;
+	mh->snap = s;
+}
+
+bool it_msi_host_amd(const struct it_msi_host *mh, unsigned int irq, const char *bdf, const char *chip)
+{
+	const struct it_irq *q;
+
+	if (!mh || !mh->amd_ir)
+		return false;
+	if (chip && chip[0])
+		return it_msi_chip_remapped(chip);
+	/* the snapshot's chip, unless the irq number went to another device since */
+	q = mh->snap ? it_snapshot_irq(mh->snap, (int)irq) : NULL;
+	if (q && (!bdf || !q->bdf[0] || !strcmp(bdf, q->bdf)))
+		return it_msi_chip_remapped(q->chip);
+	return it_msi_chip_remapped(NULL);
+}
+
 int it_event_json(struct it_json *j, const struct it_hdr *h)
+{
+	return it_event_json_host(j, h, NULL);
+}
+
+int it_event_json_host(struct it_json *j, const struct it_hdr *h, const struct it_msi_host *mh)
 {
 	const char *name;
 
@@ -457,7 +484,7 @@ int it_event_json(struct it_json *j, const struct it_hdr *h)
 	}
 	default:
 		if (h->type >= IT_EV_RESERVED_FIRST && h->type <= IT_EV_RESERVED_LAST)
-			it_full_event_json(j, h);
+			it_full_event_json(j, h, mh);
 		break;
 	}
 	jw_obj_end(j);
@@ -467,6 +494,11 @@ int it_event_json(struct it_json *j, const struct it_hdr *h)
 /* Text: "   SECONDS.USEC CPU PID TYPE key=value ..." from the JSON form. */
 int it_event_text(const struct it_hdr *h, char *buf, size_t len)
 {
+	return it_event_text_host(h, buf, len, NULL);
+}
+
+int it_event_text_host(const struct it_hdr *h, char *buf, size_t len, const struct it_msi_host *mh)
+{
 	struct it_json j;
 	int r;
 
@@ -474,7 +506,7 @@ int it_event_text(const struct it_hdr *h, char *buf, size_t len)
 		return -1;
 	buf[0] = 0;
 	jw_init(&j);
-	r = it_event_json(&j, h);
+	r = it_event_json_host(&j, h, mh);
 	if (r <= 0 || j.oom) {
 		jw_free(&j);
 		return r <= 0 ? r : -1;

@@ -10,6 +10,7 @@
 #include "decode.h"
 #include "full.h"
 #include "full_events.h"
+#include "format.h"
 #include "events_qemu.h"
 
 static const struct {
@@ -261,14 +262,20 @@ static void irte_json(struct it_json *j, const struct it_irte *e)
 	irte_obj(j, "new", e, e->new_lo, e->new_hi);
 }
 
-static void msi_msg_fields(struct it_json *j, uint32_t alo, uint32_t ahi, uint32_t data)
+/* amd_ir: a host message from the AMD-Vi remapping domain (it_msi_host_amd) */
+static void msi_msg_fields(struct it_json *j, uint32_t alo, uint32_t ahi, uint32_t data, bool amd_ir)
 {
 	struct it_msi_decoded d;
 	uint64_t address = ((uint64_t)ahi << 32) | alo;
 
-	it_msi_decode(address, data, &d);
+	it_msi_decode_host(address, data, amd_ir, &d);
 	jw_ku64(j, "address", address);
 	jw_ku64(j, "data", data);
+	if (d.amd_remapped) {
+		jw_kstr(j, "format", "amd-remapped");
+		jw_ku64(j, "irte_index", d.irte_index);
+		return;	/* vector and destination are in the IRTE */
+	}
 	if (d.remappable) {
 		jw_kstr(j, "format", "remappable");
 		jw_ku64(j, "irte_handle", d.irte_handle);
@@ -318,7 +325,7 @@ static void domain_json(struct it_json *j, const struct it_domain_alloc *e)
 	jw_ku64(j, "duration_ns", e->duration);
 }
 
-void it_full_event_json(struct it_json *j, const struct it_hdr *h)
+void it_full_event_json(struct it_json *j, const struct it_hdr *h, const struct it_msi_host *mh)
 {
 	char b[32];
 
@@ -361,19 +368,27 @@ void it_full_event_json(struct it_json *j, const struct it_hdr *h)
 	case IT_EV_MSI_COMPOSE:
 	case IT_EV_MSI_WRITE: {
 		const struct it_msi_msg *e = (const void *)h;
+		char chip[sizeof(e->chip) + 1] = "";
+		bool amd;
+
 		jw_ku64(j, "irq", e->irq);
 		if (h->type == IT_EV_MSI_COMPOSE) {
 			jw_ku64(j, "hwirq", e->hwirq);
 			jw_key(j, "chip");
 			jw_strn(j, e->chip, sizeof(e->chip));
+			memcpy(chip, e->chip, sizeof(e->chip));
+			amd = it_msi_host_amd(mh, e->irq, NULL, chip);
 		} else {
+			const char *bdf = NULL;
+
 			if (e->flags & IT_MSI_F_BDF)
-				jw_kstr(j, "bdf", bdf_str(b, sizeof(b), e->segment, e->bus, e->devfn));
+				jw_kstr(j, "bdf", bdf = bdf_str(b, sizeof(b), e->segment, e->bus, e->devfn));
 			jw_kbool(j, "msix", e->flags & IT_MSI_F_MSIX);
 			if (e->flags & IT_MSI_F_INDEX)
 				jw_ku64(j, "msi_index", e->msi_index);
+			amd = it_msi_host_amd(mh, e->irq, bdf, NULL);
 		}
-		msi_msg_fields(j, e->address_lo, e->address_hi, e->data);
+		msi_msg_fields(j, e->address_lo, e->address_hi, e->data, amd);
 		break;
 	}
 	case IT_EV_VFIO_SET_IRQS: {
@@ -438,7 +453,7 @@ void it_full_event_json(struct it_json *j, const struct it_hdr *h)
 		/* kvm_set_msi's entry is an MSI whatever its type says
 		 * (KVM_SIGNAL_MSI builds one on the stack with only .msi set) */
 		if (e->type == 2 || h->type == IT_EV_KVM_SET_MSI_FN)	/* KVM_IRQ_ROUTING_MSI */
-			msi_msg_fields(j, e->address_lo, e->address_hi, e->data);
+			msi_msg_fields(j, e->address_lo, e->address_hi, e->data, false);	/* the guest's */
 		if (e->devid)
 			jw_ku64(j, "devid", e->devid);
 		if (e->host_irq)
@@ -477,7 +492,7 @@ void it_full_event_json(struct it_json *j, const struct it_hdr *h)
 			jw_ku64(j, "vector", e->vector);
 			jw_ku64(j, "duration_ns", e->duration);
 		} else {
-			msi_msg_fields(j, (uint32_t)e->address, (uint32_t)(e->address >> 32), e->data);
+			msi_msg_fields(j, (uint32_t)e->address, (uint32_t)(e->address >> 32), e->data, false);
 		}
 		break;
 	}

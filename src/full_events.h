@@ -12,8 +12,10 @@
 const char *it_full_type_name(unsigned int type);
 unsigned int it_full_min_len(unsigned int type);
 bool it_full_is_dataplane(unsigned int type);
-/* Append the payload's fields (the header fields are already written). */
-void it_full_event_json(struct it_json *j, const struct it_hdr *h);
+/* Append the payload's fields (the header fields are already written);
+ * mh (format.h, NULL for none) says how host MSI messages are decoded. */
+struct it_msi_host;
+void it_full_event_json(struct it_json *j, const struct it_hdr *h, const struct it_msi_host *mh);
 /* The arm64 ITS / MSI doorbell types (130..149), src/arm_events.c. */
 void it_arm_event_json(struct it_json *j, const struct it_hdr *h);
 

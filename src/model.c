@@ -961,15 +961,17 @@ static void on_msi_write(struct it_model *m, const struct it_msi_msg *e)
 	}
 	if ((e->flags & IT_MSI_F_INDEX) && q->entry < 0)
 		q->entry = (int)e->msi_index;
-	it_msi_decode(((uint64_t)e->address_hi << 32) | e->address_lo, e->data, &d);
+	/* AMD-Vi: the data is the IRTE index, for irqs behind its remapping
+	 * domain (the IOMMU's own PCI-MSI is not) */
+	it_msi_decode_host(((uint64_t)e->address_hi << 32) | e->address_lo, e->data,
+			   m->snap && m->snap->ir.mode == IT_IR_AMD && it_msi_chip_remapped(q->chip), &d);
 	if (e->h.type == IT_EV_MSI_WRITE)
 		ts_push(&q->msiw_ts, e->h.ts);
 	if (d.remappable) {
 		q->irte_index = d.irte_handle + (d.shv ? d.subhandle : 0);
 		q->remapped = true;
-	} else if (m->snap && m->snap->ir.mode == IT_IR_AMD) {
-		/* AMD-Vi: a compatibility-format address whose data is the IRTE index */
-		q->irte_index = e->data & 0xffff;
+	} else if (d.amd_remapped) {
+		q->irte_index = d.irte_index;
 		q->remapped = true;
 	}
 }

@@ -11,6 +11,7 @@
 #include "format.h"
 #include "json.h"
 #include "session.h"
+#include "snapcap.h"
 #include "top.h"
 #include "tracefile.h"
 
@@ -195,6 +196,7 @@ struct pf_state {
 	} cpu[256];
 	uint64_t prev_agg_ts;
 	struct it_agg_frame prev;
+	const struct it_msi_host *mh;	/* the recorded host's MSI decoding */
 	bool have_prev;
 };
 
@@ -331,7 +333,7 @@ static int pf_record(struct pf_state *p, const struct it_hdr *h)
 		pf_begin(p, "i", tn, "control", h->pid ? (int)h->pid : PF_HOST_PID, h->pid ? (int)h->tid : (int)c, h->ts);
 		jw_kstr(&p->j, "s", "p");
 		jw_key(&p->j, "args");
-		if (it_event_json(&p->j, h) <= 0)
+		if (it_event_json_host(&p->j, h, p->mh) <= 0)
 			jw_null(&p->j);
 		jw_obj_end(&p->j);
 		break;
@@ -386,6 +388,10 @@ int cmd_export(int argc, char **argv)
 	struct it_tr *tr;
 	struct pf_state *pf = NULL;
 	struct it_json j;
+	struct it_snapshot snap;
+	struct it_msi_host mh;
+	char snapdir[256];
+	bool have_snap;
 	char err[256];
 	FILE *out;
 	uint64_t n = 0;
@@ -414,6 +420,7 @@ int cmd_export(int argc, char **argv)
 		}
 		jw_init(&pf->j);
 		pf->out = out;
+		pf->mh = &mh;
 		fputs("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n", out);
 		jw_arr_begin(&pf->j);	/* commas between events; the bracket itself is dropped below */
 		pf->j.len = 0;
@@ -425,6 +432,10 @@ int cmd_export(int argc, char **argv)
 		jw_obj_end(&pf->j);
 		jw_obj_end(&pf->j);
 	}
+	/* the recorded host's remapping flavour decides what its MSI messages say */
+	if (it_tr_read_snapshot(tr, &snap, snapdir, sizeof(snapdir), &have_snap) < 0)
+		p_info("%s: the snapshot section is damaged; MSI messages decoded by their bits alone", o.file);
+	it_msi_host_init(&mh, have_snap ? &snap : NULL);
 	while ((r = it_tr_next_item(tr, &it)) > 0) {
 		if (it.kind == IT_TR_AGGREGATE) {
 			struct it_agg_frame f;
@@ -441,7 +452,7 @@ int cmd_export(int argc, char **argv)
 			pf_record(pf, it.rec);
 			continue;
 		}
-		if (it_event_json(&j, it.rec) > 0)
+		if (it_event_json_host(&j, it.rec, &mh) > 0)
 			jw_raw(&j, "\n");
 		if (j.len > (1u << 20) && jw_flush(&j, out))
 			break;
@@ -466,6 +477,10 @@ int cmd_export(int argc, char **argv)
 		ret = IT_EXIT_FAIL;
 	}
 	it_tr_close(tr);
+	if (have_snap)
+		it_snapshot_free(&snap);
+	if (snapdir[0])
+		it_snapcap_remove(snapdir);
 	p_info("%llu events exported", (unsigned long long)n);
 	return ret;
 }

@@ -13,6 +13,7 @@
 #include "progmiss.h"
 #include "model.h"
 #include "rules.h"
+#include "snapshot.h"
 
 struct stream_opts {
 	bool json;
@@ -31,6 +32,8 @@ struct stream_state {
 	char line[1024];
 	struct it_model *model;	/* feeds the rules: findings are printed as "alert" records */
 	struct it_rules *rules;
+	struct it_snapshot snap;	/* remapping mode and irq chips at start */
+	struct it_msi_host mh;		/* what the host's MSI messages mean */
 };
 
 static const struct argp_option stream_options[] = {
@@ -92,11 +95,11 @@ static int print_record(struct stream_state *s, const struct it_hdr *h)
 	int r;
 
 	if (s->json) {
-		r = it_event_json(&s->j, h);
+		r = it_event_json_host(&s->j, h, &s->mh);
 		if (r > 0)
 			jw_nl(&s->j);
 	} else {
-		r = it_event_text(h, s->line, sizeof(s->line));
+		r = it_event_text_host(h, s->line, sizeof(s->line), &s->mh);
 		if (r > 0) {
 			jw_raw(&s->j, s->line);
 			jw_raw(&s->j, "\n");
@@ -191,9 +194,13 @@ int cmd_stream(int argc, char **argv)
 	lo.cb = on_event;
 	lo.ctx = &s;
 	it_install_signals();
+	/* AMD-Vi or not: remapped messages carry an IRTE index in their data */
+	it_snapshot_read(&s.snap, "", IT_SNAP_INTERRUPTS | IT_SNAP_IR);
+	it_msi_host_init(&s.mh, &s.snap);
 	ret = it_live_open(&l, &lo, err, sizeof(err));
 	if (ret) {
 		p_err("%s", err);
+		it_snapshot_free(&s.snap);
 		jw_free(&s.j);
 		return IT_EXIT_FAIL;
 	}
@@ -257,6 +264,7 @@ int cmd_stream(int argc, char **argv)
 	it_live_close(l);
 	it_rules_free(s.rules);
 	it_model_free(s.model);
+	it_snapshot_free(&s.snap);
 	jw_free(&s.j);
 	p_info("%llu events, %llu lost%s", (unsigned long long)s.seen,
 	       (unsigned long long)c.c[IT_CNT_LOST],

@@ -150,29 +150,40 @@ static int open_live(struct it_session *s)
 	return 0;
 }
 
+int it_tr_read_snapshot(struct it_tr *tr, struct it_snapshot *snap, char *dir, size_t dirlen, bool *have)
+{
+	const void *blob;
+	size_t len;
+	int r;
+
+	*have = false;
+	dir[0] = 0;
+	blob = it_tr_snapshot(tr, &len);
+	if (!blob || !len)
+		return 1;
+	r = it_snapcap_materialize(blob, len, dir, dirlen);
+	if (r) {
+		dir[0] = 0;
+		return r;
+	}
+	r = it_snapshot_read(snap, dir, IT_SNAP_ALL);
+	*have = true;
+	return r ? 2 : 0;
+}
+
 static int open_replay(struct it_session *s)
 {
-	const void *snap;
-	size_t len;
 	int r;
 
 	s->tr = it_tr_open(s->o.replay, s->err, sizeof(s->err));
 	if (!s->tr)
 		return errno ? -errno : -EINVAL;
-	snap = it_tr_snapshot(s->tr, &len);
-	if (snap && len) {
-		r = it_snapcap_materialize(snap, len, s->snapdir, sizeof(s->snapdir));
-		if (r) {
-			snprintf(s->err, sizeof(s->err), "%s: the snapshot section is damaged (%s)", s->o.replay,
-				 strerror(-r));
-			s->snapdir[0] = 0;
-		} else {
-			r = it_snapshot_read(&s->snap, s->snapdir, IT_SNAP_ALL);
-			s->have_snap = true;
-			if (r == 0)
-				it_model_set_snapshot(s->model, &s->snap);
-		}
-	}
+	r = it_tr_read_snapshot(s->tr, &s->snap, s->snapdir, sizeof(s->snapdir), &s->have_snap);
+	if (r < 0)
+		snprintf(s->err, sizeof(s->err), "%s: the snapshot section is damaged (%s)", s->o.replay,
+			 strerror(-r));
+	else if (r == 0)
+		it_model_set_snapshot(s->model, &s->snap);
 	const struct it_host *h = it_tr_host(s->tr);
 	s->start_ts = s->now_ts = h->start_ns;
 	return 0;

@@ -66,6 +66,13 @@ int it_session_read_agg(struct it_session *s);
 int it_session_run(struct it_session *s, double secs);
 void it_session_close(struct it_session *s);
 bool it_session_is_live(const struct it_session *s);
+/*
+ * A recording's snapshot section, unpacked into a temporary directory (dir,
+ * it_snapcap_remove it when done) and read: 0 read, 1 the recording has
+ * none, 2 unpacked but unreadable, -errno the section is damaged.  *have:
+ * snap holds memory to it_snapshot_free.
+ */
+int it_tr_read_snapshot(struct it_tr *tr, struct it_snapshot *snap, char *dir, size_t dirlen, bool *have);
 /* What the source attached (live) or recorded (replay): hooks and tiers. */
 void it_session_blind(struct it_session *s, bool *irte, bool *vfio, bool *domain);
 

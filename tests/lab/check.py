@@ -129,13 +129,24 @@ def irte_dest(entry, cpu):
 
 def irte_index(lo, data):
     """IRTE index a remapped MSI designates: Intel remappable format handle
-    (+ subhandle when SHV), AMD: the data is the index."""
+    (+ subhandle when SHV), AMD: the data is the index (bits 10:0, tables of
+    up to 2048 entries)."""
     if VENDOR == "intel":
         handle = ((lo >> 5) & 0x7fff) | (((lo >> 2) & 1) << 15)
         if lo & 0x8:
             handle += data & 0xffff
         return handle
-    return data & 0xffff
+    return data & 0x7ff
+
+
+def msix_entries(name):
+    """MSI-X vector -> (addr_lo, addr_hi, data) from a `labdev msix` dump."""
+    res = {}
+    for line in read(name).splitlines():
+        m = re.match(r"LABDEV MSIX_ENTRY \S+ (\d+) addr_lo=(0x\w+) addr_hi=(0x\w+) data=(0x\w+)", line)
+        if m:
+            res[int(m.group(1))] = (int(m.group(2), 16), int(m.group(3), 16), int(m.group(4), 16))
+    return res
 
 
 # ---------------------------------------------------------------- irqtrail's account
@@ -208,11 +219,7 @@ aff_before = {}
 for line in read("affinity.before.txt").splitlines():
     f = line.split()
     aff_before[int(f[3])] = int(f[5].split(",")[0].split("-")[0])
-msix_table = {}
-for line in read("msix.before.txt").splitlines():
-    m = re.match(r"LABDEV MSIX_ENTRY \S+ (\d+) addr_lo=(0x\w+) addr_hi=(0x\w+) data=(0x\w+)", line)
-    if m:
-        msix_table[int(m.group(1))] = (int(m.group(2), 16), int(m.group(3), 16), int(m.group(4), 16))
+msix_table = msix_entries("msix.before.txt")
 
 snaps = ev("irte_snapshot")
 tables = ev("irte_table")
@@ -335,6 +342,9 @@ if check(edu_irq is not None, "guest-edu-irq", "vfio-msi[0](%s) -> irq %s" % (ED
     if VENDOR == "intel":
         good = good and writes[-1].get("format") == "remappable" and \
             writes[-1].get("irte_handle") == irte_index(kmsg[0], kmsg[2])
+    else:   # AMD-Vi: no format bit, the data is the index
+        good = good and writes[-1].get("format") == "amd-remapped" and \
+            writes[-1].get("irte_index") == irte_index(kmsg[0], kmsg[2]) and "vector" not in writes[-1]
     if check(good, "msi-write:edu", "irqtrail %s, kernel %s" % (writes[-1] if writes else None, kmsg)):
         proven("__pci_write_msi_msg edu", writes[-1])
     comp = [c for c in ev("msi_compose", t_edu0, t_s5, irq=edu_irq) if c.get("address")]
@@ -479,6 +489,21 @@ if os.path.exists(path("routes.json")):
         seen = set(r.get("irq") for r in rj if isinstance(r, dict) and r.get("bdf") == E1K)
         check(read("routes.rc").strip().endswith("rc=0") and irqs <= seen, "routes-json",
               "e1000e irqs %s listed: %s" % (sorted(irqs), sorted(x for x in seen if x is not None)))
+        # each e1000e vector's IRTE is the one its MSI-X entry (as the device
+        # held it during the run) designates; irqs of plain chips (AMD-Vi's
+        # own PCI-MSI) are not remapped
+        held = msix_entries("msix.routes.txt")
+        rows = [r for r in rj if isinstance(r, dict) and r.get("bdf") == E1K and r.get("irq") in irqs]
+        bad = ["entry %s: irte %s, MSI-X entry %s" % (r.get("entry"), r.get("irte"), held.get(r.get("entry")))
+               for r in rows if not (r.get("entry") in held and r.get("remapped") and r.get("irte") and
+                                     r["irte"].get("index") == irte_index(held[r["entry"]][0], held[r["entry"]][2]))]
+        if check(held and len(rows) == len(irqs) and not bad, "routes-irte-index",
+                 "; ".join(bad) or "%d e1000e vectors, IRTE index = the MSI-X entry's" % len(rows)):
+            proven("routes -j IRTE join", rows[0])
+        plain = [r for r in rj if isinstance(r, dict) and r.get("kind") in ("msi", "msix") and r.get("chip") and
+                 not r["chip"].startswith("IR-") and r.get("remapped")]
+        check(not plain, "routes-plain-not-remapped", "; ".join("irq %s chip %s" % (r.get("irq"), r.get("chip"))
+                                                                 for r in plain) or "none listed as remapped")
     except (ValueError, TypeError) as e:
         fail("routes-json", "unparsable: %s" % e)
 # ---------------------------------------------------------------- VM state at start (iterator)

@@ -20,6 +20,14 @@
  * Remappable format, address register:
  *   31:20 0xFEE   19:5 handle[14:0]   4 format (1)   3 SHV   2 handle[15]
  * data register: 15:0 subhandle (valid when SHV = 1)
+ *
+ * AMD-Vi remapping (AMD IOMMU specification, "Interrupt Remapping"; the
+ * driver's message: address 0xFEE00000, bit 2 set with 2K tables, address_hi
+ * 0): data 10:0 is the IRTE index into the device's table of up to 2048
+ * entries.  The AMD messages below are the AMD lab's own (tests/lab,
+ * amd-6.12: the e1000e's MSI-X table as the device held it, whose IRTEs
+ * irqtrail's table read found at index = data, devid 0x20; the AMD-Vi
+ * unit's own plain PCI-MSI as the msi table read found it).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -174,6 +182,94 @@ static void test_msi_ext_dest_id(void **state)
 	it_msi_decode(0xFEE00800ull, 0x22, &d);
 	assert_true(d.ext_dest);
 	assert_int_equal(d.dest, 0x4000);
+}
+
+/* ---- MSI: AMD-Vi remapped ------------------------------------------- */
+
+struct amd_case {
+	const char *what;
+	uint64_t address;
+	uint32_t data;
+	bool amd_ir;		/* the host remaps with AMD-Vi, the irq's chip is IR- */
+	bool amd_remapped;	/* expected */
+	uint16_t irte_index;	/* amd_remapped: expected */
+	bool window, remappable;
+	uint8_t vector;		/* compat: expected */
+	uint32_t dest;
+};
+
+static void amd_cases(const struct amd_case *c, size_t n)
+{
+	struct it_msi_decoded d;
+
+	for (size_t i = 0; i < n; i++, c++) {
+		it_msi_decode_host(c->address, c->data, c->amd_ir, &d);
+		if (d.amd_remapped != c->amd_remapped || d.window != c->window || d.remappable != c->remappable ||
+		    (c->amd_remapped ? d.irte_index != c->irte_index || d.vector || d.dest
+				     : !c->remappable && (d.vector != c->vector || d.dest != c->dest)))
+			fail_msg("%s: %#llx/%#x amd_ir %d: amd_remapped %d index %u vector %#x dest %u window %d "
+				 "remappable %d", c->what, (unsigned long long)c->address, c->data, c->amd_ir,
+				 d.amd_remapped, d.irte_index, d.vector, d.dest, d.window, d.remappable);
+	}
+}
+
+static void test_msi_amd_remapped_lab(void **state)
+{
+	static const struct amd_case c[] = {
+		/* the AMD lab's e1000e MSI-X entries 0..4: 0xfee00000 / data
+		 * 0..4, IRTEs 0..4 of devid 0x20 in the guest's table; the
+		 * vector and destination are in the IRTE, not the message */
+		{ "e1000e[0]", 0xfee00000ull, 0, true, true, 0, true, false, 0, 0 },
+		{ "e1000e[1]", 0xfee00000ull, 1, true, true, 1, true, false, 0, 0 },
+		{ "e1000e[2]", 0xfee00000ull, 2, true, true, 2, true, false, 0, 0 },
+		{ "e1000e[3]", 0xfee00000ull, 3, true, true, 3, true, false, 0, 0 },
+		{ "e1000e[4]", 0xfee00000ull, 4, true, true, 4, true, false, 0, 0 },
+		/* the same bits without AMD-Vi: compat, vector = data */
+		{ "no AMD-Vi", 0xfee00000ull, 4, false, false, 0, true, false, 4, 0 },
+		/* the AMD-Vi unit's own PCI-MSI (not remapped): vector 0x20 to APIC 0 */
+		{ "AMD-Vi irq", 0xfee00000ull, 0x20, false, false, 0, true, false, 0x20, 0 },
+		/* a cleared MSI-X entry (the lab's teardown writes 0/0) */
+		{ "cleared", 0, 0, true, false, 0, false, false, 0, 0 },
+	};
+
+	(void)state;
+	amd_cases(c, sizeof(c) / sizeof(c[0]));
+}
+
+static void test_msi_amd_remapped_shape(void **state)
+{
+	static const struct amd_case c[] = {
+		/* 2K tables: the destination-mode bit (address bit 2) is set;
+		 * the largest index is 0x7ff */
+		{ "2K, last", 0xfee00004ull, 0x7ff, true, true, 0x7ff, true, false, 0, 0 },
+		/* data above bit 10: no index the driver writes, decoded as compat */
+		{ "data 0x800", 0xfee00000ull, 0x800, true, false, 0, true, false, 0, 0 },
+		/* a destination in the address, address_hi, or the Intel format
+		 * bit: not the AMD remapping domain's message */
+		{ "dest 1", 0xfee01000ull, 3, true, false, 0, true, false, 3, 1 },
+		{ "address_hi", 0x100fee00000ull, 3, true, false, 0, true, false, 3, 0x100 },
+		{ "Intel handle 16", 0xfee00218ull, 0, true, false, 0, true, true, 0, 0 },
+	};
+	struct it_msi_decoded d;
+
+	(void)state;
+	assert_int_equal(IT_AMD_IRTE_INDEX_MASK, 0x7ff);
+	amd_cases(c, sizeof(c) / sizeof(c[0]));
+	it_msi_decode_host(0xfee00218ull, 0, true, &d);
+	assert_int_equal(d.irte_handle, 16);
+}
+
+static void test_msi_chip_remapped(void **state)
+{
+	(void)state;
+	/* the AMD lab's /proc/interrupts chips (6.12), 6.1's shared name */
+	assert_true(it_msi_chip_remapped("IR-PCI-MSIX-0000:00:04.0"));
+	assert_true(it_msi_chip_remapped("IR-PCI-MSI"));
+	assert_true(it_msi_chip_remapped("AMD-IR"));
+	assert_false(it_msi_chip_remapped("PCI-MSI-0000:00:02.0"));
+	assert_false(it_msi_chip_remapped("PCI-MSI"));
+	assert_true(it_msi_chip_remapped(""));
+	assert_true(it_msi_chip_remapped(NULL));
 }
 
 static void test_msi_x2apic_address_hi(void **state)
@@ -535,6 +631,9 @@ int main(void)
 		cmocka_unit_test(test_msi_window),
 		cmocka_unit_test(test_msi_remappable_shv),
 		cmocka_unit_test(test_msi_remappable_handles),
+		cmocka_unit_test(test_msi_amd_remapped_lab),
+		cmocka_unit_test(test_msi_amd_remapped_shape),
+		cmocka_unit_test(test_msi_chip_remapped),
 		cmocka_unit_test(test_vector_reserved),
 		cmocka_unit_test(test_event_type_names),
 		cmocka_unit_test(test_event_type_round_trip),

@@ -30,6 +30,7 @@
 #include "full.h"
 #include "full_events.h"
 #include "json.h"
+#include "snapshot.h"
 
 /* ---- types ---- */
 
@@ -301,6 +302,104 @@ static void test_msi_and_vfio_json(void **state)
 	free(s);
 }
 
+#ifndef TEST_FIXTURES
+#error "TEST_FIXTURES must name the tests/fixtures directory"
+#endif
+
+static void msi_rec(struct it_msi_msg *m, unsigned int type, uint32_t irq, uint32_t address_lo, uint32_t data)
+{
+	memset(m, 0, sizeof(*m));
+	m->h.type = type;
+	m->h.len = sizeof(*m);
+	m->irq = irq;
+	m->address_lo = address_lo;
+	m->data = data;
+}
+
+static char *json_host_of(const struct it_hdr *h, const struct it_msi_host *mh)
+{
+	struct it_json j;
+	char *s;
+
+	jw_init(&j);
+	assert_int_equal(it_event_json_host(&j, h, mh), 1);
+	s = strdup(j.buf);
+	jw_free(&j);
+	return s;
+}
+
+/*
+ * The AMD lab's messages decoded with the facts of its own captured root
+ * (tests/fixtures/lab-amd-6.12: /proc/interrupts chips, AMD-Vi remapping
+ * detected from it): the e1000e's MSI-X entry 2 (0xfee00000 / data 2, IRTE 2
+ * of devid 0x20 in the lab's table read) carries an IRTE index; the AMD-Vi
+ * unit's own PCI-MSI (irq 24, chip PCI-MSI-0000:00:02.0) is a plain message.
+ */
+static void test_msi_amd_host_json(void **state)
+{
+	struct it_snapshot snap;
+	struct it_msi_host mh, none;
+	struct it_msi_msg m;
+	char *s, line[512];
+
+	(void)state;
+	memset(&snap, 0, sizeof(snap));
+	assert_int_equal(it_snapshot_read(&snap, TEST_FIXTURES "/lab-amd-6.12",
+					  IT_SNAP_INTERRUPTS | IT_SNAP_IR), 0);
+	assert_int_equal(snap.ir.mode, IT_IR_AMD);
+	it_msi_host_init(&mh, &snap);
+	assert_true(mh.amd_ir);
+	it_msi_host_init(&none, NULL);
+	assert_false(none.amd_ir);
+
+	msi_rec(&m, IT_EV_MSI_WRITE, 27, 0xfee00000, 2);
+	m.msi_index = 2;
+	m.flags = IT_MSI_F_BDF | IT_MSI_F_MSIX | IT_MSI_F_INDEX;
+	m.devfn = 0x20;		/* 00:04.0 */
+	s = json_host_of(&m.h, &mh);
+	has(s, "\"bdf\":\"0000:00:04.0\"");
+	has(s, "\"format\":\"amd-remapped\",\"irte_index\":2");
+	assert_null(strstr(s, "\"vector\""));
+	free(s);
+	assert_int_equal(it_event_text_host(&m.h, line, sizeof(line), &mh), 1);
+	assert_non_null(strstr(line, "irte_index=2"));
+	/* without the host's facts: the bits alone say compat, vector 2 */
+	s = json_host_of(&m.h, &none);
+	has(s, "\"format\":\"compat\"");
+	has(s, "\"vector\":2");
+	free(s);
+	/* an irq number the snapshot gave another device: the IR default */
+	m.irq = 24;
+	s = json_host_of(&m.h, &mh);
+	has(s, "\"format\":\"amd-remapped\"");
+	free(s);
+
+	/* the AMD-Vi unit's own message, as the msi table read found it */
+	m.irq = 24;
+	m.devfn = 0x10;		/* 00:02.0 */
+	m.data = 0x20;
+	m.flags = IT_MSI_F_BDF | IT_MSI_F_INDEX | IT_MSI_F_SNAPSHOT;
+	m.msi_index = 0;
+	s = json_host_of(&m.h, &mh);
+	has(s, "\"format\":\"compat\"");
+	has(s, "\"vector\":32");
+	assert_null(strstr(s, "irte_index"));
+	free(s);
+
+	/* compose: the record names its chip */
+	msi_rec(&m, IT_EV_MSI_COMPOSE, 25, 0xfee00000, 0);
+	memcpy(m.chip, "IR-PCI-MSIX-0000:00:04.0", 24);
+	s = json_host_of(&m.h, &mh);
+	has(s, "\"format\":\"amd-remapped\",\"irte_index\":0");
+	free(s);
+	memcpy(m.chip, "PCI-MSI-0000:00:02.0\0\0\0\0", 24);
+	m.data = 0x20;
+	s = json_host_of(&m.h, &mh);
+	has(s, "\"format\":\"compat\"");
+	free(s);
+	it_snapshot_free(&snap);
+}
+
 static void test_short_record_rejected(void **state)
 {
 	struct it_irte e;
@@ -370,6 +469,7 @@ int main(void)
 		cmocka_unit_test(test_amd_irte),
 		cmocka_unit_test(test_irte_write_json),
 		cmocka_unit_test(test_msi_and_vfio_json),
+		cmocka_unit_test(test_msi_amd_host_json),
 		cmocka_unit_test(test_short_record_rejected),
 		cmocka_unit_test(test_ksym_resolve),
 	};

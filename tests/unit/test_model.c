@@ -215,22 +215,30 @@ static void ev_msi_write(struct it_model *m, uint32_t irq, uint8_t bus, uint8_t 
 	it_model_event(m, &e.h);
 }
 
-static void ev_irte(struct it_model *m, unsigned int type, uint32_t index, uint8_t flags, uint64_t old_lo,
-		    uint64_t old_hi, uint64_t new_lo, uint64_t new_hi)
+/* an IRTE record of vendor's table (AMD: the table of requester id devid) */
+static void ev_irte_of(struct it_model *m, unsigned int type, uint8_t vendor, uint16_t devid, uint32_t index,
+		       uint8_t flags, uint64_t old_lo, uint64_t old_hi, uint64_t new_lo, uint64_t new_hi)
 {
 	struct it_irte e;
 
 	memset(&e, 0, sizeof(e));
 	hdr(&e.h, type, sizeof(e), 0, 0, 0);
-	e.vendor = IT_IRTE_INTEL;
+	e.vendor = vendor;
+	e.devid = devid;
 	e.flags = flags;
 	e.index = index;
 	e.old_lo = old_lo;
 	e.old_hi = old_hi;
 	e.new_lo = new_lo;
 	e.new_hi = new_hi;
-	snprintf(e.iommu, sizeof(e.iommu), "dmar0");
+	snprintf(e.iommu, sizeof(e.iommu), "%s", vendor == IT_IRTE_INTEL ? "dmar0" : "ivhd0");
 	it_model_event(m, &e.h);
+}
+
+static void ev_irte(struct it_model *m, unsigned int type, uint32_t index, uint8_t flags, uint64_t old_lo,
+		    uint64_t old_hi, uint64_t new_lo, uint64_t new_hi)
+{
+	ev_irte_of(m, type, IT_IRTE_INTEL, 0, index, flags, old_lo, old_hi, new_lo, new_hi);
 }
 
 static void ev_proc(struct it_model *m, uint32_t pid, const char *comm, const char *name)
@@ -1029,6 +1037,57 @@ static void test_irte_join_order(void **state)
 	it_model_free(m);
 }
 
+/*
+ * AMD-Vi: the message's data is the IRTE index in the device's own table
+ * (joined by requester id).  The AMD lab's account (tests/lab amd-6.12):
+ * its captured root (tests/fixtures/lab-amd-6.12) says AMD-Vi remapping and
+ * gives the chips; the e1000e (00:04.0, devid 0x20) held 0xfee00000 / data
+ * v in MSI-X entry v, and the table read found GA IRTEs at index v with
+ * these raw words (vector in high 7:0, destination in low 31:8).  The
+ * AMD-Vi unit's own PCI-MSI (irq 24, 00:02.0) held vector 0x20: not remapped.
+ */
+static void test_irte_join_amd(void **state)
+{
+	static const uint64_t lab_lo[5] = { 257, 1, 257, 1, 257 }, lab_hi[5] = { 35, 35, 36, 36, 37 };
+	struct it_model *m = it_model_new();
+	struct it_snapshot snap;
+	struct rt t = { 0 };
+	const struct it_route *r;
+	(void)state;
+
+	memset(&snap, 0, sizeof(snap));
+	assert_int_equal(it_snapshot_read(&snap, TEST_FIXTURES "/lab-amd-6.12", IT_SNAP_INTERRUPTS | IT_SNAP_IR), 0);
+	assert_int_equal(snap.ir.mode, IT_IR_AMD);
+	it_model_set_snapshot(m, &snap);
+	/* the msi table read at start: the AMD-Vi unit's MSI, the e1000e's MSI-X */
+	ev_msi_write(m, 24, 0, 2, 0, 0xfee00000u, 0x20);
+	for (uint32_t v = 0; v < 5; v++)
+		ev_msi_write(m, 25 + v, 0, 4, v, 0xfee00000u, v);
+	for (uint32_t v = 0; v < 5; v++) {
+		ev_irte_of(m, IT_EV_IRTE_SNAP, IT_IRTE_AMD_GA, 0x20, v, 0, 0, 0, lab_lo[v], lab_hi[v]);
+		/* another device's table holds the same indices */
+		ev_irte_of(m, IT_EV_IRTE_SNAP, IT_IRTE_AMD_GA, 0x18, v, 0, 0, 0, 1 | (3u << 8), 0x50 + v);
+	}
+	routes(m, &t);
+	r = host(&t, 24);
+	assert_non_null(r);
+	assert_false(r->remapped);
+	assert_null(r->irte);
+	for (int v = 0; v < 5; v++) {
+		r = host(&t, 25 + v);
+		assert_non_null(r);
+		assert_string_equal(r->bdf, "0000:00:04.0");
+		assert_true(r->remapped);
+		assert_non_null(r->irte);
+		assert_int_equal(r->irte->index, v);
+		assert_int_equal(r->irte->vector, lab_hi[v]);
+		assert_int_equal(r->irte->dest_id, lab_lo[v] >> 8);
+	}
+	free(t.r);
+	it_model_free(m);
+	it_snapshot_free(&snap);
+}
+
 /* ------------------------------------------------------------ 9. robustness */
 
 static void test_robustness(void **state)
@@ -1393,6 +1452,7 @@ int main(void)
 		cmocka_unit_test(test_host_vectors),
 		cmocka_unit_test(test_irte_join),
 		cmocka_unit_test(test_irte_join_order),
+		cmocka_unit_test(test_irte_join_amd),
 		cmocka_unit_test(test_robustness),
 		cmocka_unit_test(test_pid_reuse),
 		cmocka_unit_test(test_irqfd_reuse_after_close),

@@ -14,6 +14,7 @@
 # ITS doorbell's physical address.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../labrun.sh"
 : "${LAB_OUT:?LAB_OUT must point at the arm64 lab binaries}"
 LAB_CACHE=${LAB_CACHE:-/var/cache/irqtrail-lab}
 LAB_RUNS=${LAB_RUNS:-$LAB_OUT/runs}
@@ -23,16 +24,7 @@ export IRQTRAIL=${IRQTRAIL:-$(cd "$here/../../.." && pwd)/irqtrail}
 [ $# -gt 0 ] || set -- arm64-6.12 arm64-6.1 arm64-6.12-nosmmu
 T0=$(date +%s)
 
-need=""
-command -v qemu-system-aarch64 >/dev/null || need="$need qemu-system-arm"
-[ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx cpio || need="$need busybox-static"
-if [ -n "$need" ]; then
-	if [ "$(id -u)" != 0 ]; then echo "lab: missing packages:$need" >&2; exit 1; fi
-	echo "  APT      $need"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $need >/dev/null 2>&1 ||
-		{ apt-get update -q >/dev/null 2>&1; DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $need >/dev/null; } ||
-		{ echo "lab: cannot install$need" >&2; exit 1; }
-fi
+lab_need qemu-system-aarch64 qemu-system-arm || exit 1
 for b in irqtrail labdev; do
 	[ -x "$LAB_OUT/$b" ] || { echo "lab: $LAB_OUT/$b missing (make lab-build-arm64)" >&2; exit 1; }
 done
@@ -50,25 +42,22 @@ boot() { # kdir initrd log iommu append
 }
 
 run_cfg() { # cfg kdir initrd
-	local cfg=$1 kdir=$2 initrd=$3 dir=$LAB_RUNS/$1 t res quick=0 iommu=smmuv3 append="" flav
+	local cfg=$1 kdir=$2 initrd=$3 dir=$LAB_RUNS/$1 t quick=0 iommu=smmuv3 append="" flav
 	flav=${cfg#arm64-}; flav=${flav%-nosmmu}
 	t=$(date +%s)
 	rm -rf "$dir"
 	mkdir -p "$dir/out"
 	case $cfg in *-nosmmu) iommu=none; quick=1; append="lab.nosmmu=1" ;; esac
-	for try in 1 2; do
+	lab_boot "$cfg" "$dir/serial.log" \
 		boot "$kdir" "$initrd" "$dir/serial.log" $iommu "lab.quick=$quick $append ${LAB_APPEND:-}"
-		grep -aq '=== GUEST DONE' "$dir/serial.log" && break
-		echo "  LAB      $cfg: QEMU ended without the guest's end marker (try $try): $(tail -c 300 "$dir/serial.log" | tr -d '\r' | tail -2)"
-	done
-	sed -n '/^=== ARCHIVE BEGIN/,/^=== ARCHIVE END/p' "$dir/serial.log" | tr -d '\r' | grep -v '^===' |
-		base64 -d 2>/dev/null | tar xzf - -C "$dir/out" 2>/dev/null
-	if python3 "$here/check.py" "$dir/out" "$flav" "$iommu" > "$dir/check.txt" 2>&1; then res=ok; else res=FAIL; fi
-	{
-		echo "  LAB      $cfg $res ($(( $(date +%s) - t ))s, $(grep -c '^ok ' "$dir/check.txt") checks passed, $(grep -c '^FAIL ' "$dir/check.txt") failed)"
-		grep -E '^(FAIL|PROVEN) ' "$dir/check.txt" | sed 's/^/           | /'
-	} > "$dir/result.txt"
-	[ $res = ok ]
+	lab_unpack "$dir/serial.log" "$dir/out"
+	lab_check "$cfg" "$dir" "$t" "$here/check.py" "$dir/out" "$flav" "$iommu"
+}
+
+start_cfg() { # cfg
+	local flav=${1#arm64-}
+	flav=${flav%-nosmmu}
+	run_cfg "$1" "${kdirs[$flav]}" "${initrds[$flav]}"
 }
 
 fail=0
@@ -81,19 +70,7 @@ for cfg in "$@"; do
 	initrds[$flav]=$LAB_RUNS/initrd-arm64-$flav.gz
 	"$here/mkinitrd.sh" "${kdirs[$flav]}" "$LAB_OUT" "$SR" "${initrds[$flav]}" || { echo "  LAB      arm64 initramfs $flav failed" >&2; exit 1; }
 done
-LAB_JOBS=${LAB_JOBS:-$(nproc)}
-pids=()
-for cfg in "$@"; do
-	flav=${cfg#arm64-}; flav=${flav%-nosmmu}
-	while [ "$(jobs -rp | wc -l)" -ge "$LAB_JOBS" ]; do wait -n; done
-	run_cfg "$cfg" "${kdirs[$flav]}" "${initrds[$flav]}" &
-	pids+=($!)
-done
-for i in "${!pids[@]}"; do
-	wait "${pids[$i]}" || fail=1
-done
-for cfg in "$@"; do
-	cat "$LAB_RUNS/$cfg/result.txt" 2>/dev/null || { echo "  LAB      $cfg FAIL (no result)"; fail=1; }
-done
+lab_parallel start_cfg "$@" || fail=1
+lab_results "$@" || fail=1
 echo "  LAB      arm64 total $(( $(date +%s) - T0 ))s; results in $LAB_RUNS"
 exit $fail

@@ -14,6 +14,7 @@
 # runs on Intel only: it doubles the time of a run.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../labrun.sh"
 cfg=${1:?usage: run.sh vmm-intel-6.12|vmm-amd-6.12}
 : "${LAB_OUT:?LAB_OUT must point at the lab binaries (make lab-build)}"
 LAB_RUNS=${LAB_RUNS:-$LAB_OUT/runs}
@@ -30,28 +31,17 @@ amd) dev="-device amd-iommu,intremap=on"; args="amd_iommu=on lab.broken=0" ;;
 esac
 rm -rf "$dir"
 mkdir -p "$dir/out"
-res=FAIL
 kdir=$("$here/../fetch-kernel.sh" "$flav") &&
 	"$here/mkinitrd.sh" "$kdir" "$LAB_OUT" "$dir/initrd.gz" || { echo "  LAB      $cfg FAIL (kernel or initramfs)" > "$dir/result.txt"; exit 1; }
-for try in 1 2; do
+boot() {
 	timeout "${LAB_TIMEOUT:-480}" qemu-system-x86_64 \
 		-machine q35,accel=tcg -cpu max -smp 2 -m 3G $dev \
 		-device e1000e,netdev=n0 -netdev user,id=n0,restrict=on \
 		-kernel "$(ls "$kdir"/boot/vmlinuz-*)" -initrd "$dir/initrd.gz" \
 		-append "console=ttyS0 panic=-1 quiet loglevel=4 $args lab.vendor=$vendor ${LAB_APPEND:-}" \
 		-display none -serial file:"$dir/serial.log" -monitor none -no-reboot </dev/null >"$dir/serial.log.qemu" 2>&1
-	grep -aq '=== GUEST DONE' "$dir/serial.log" && break
-	echo "  LAB      $cfg: QEMU ended without the guest's end marker (try $try): $(tail -c 300 "$dir/serial.log" | tr -d '\r' | tail -2)"
-	[ $try = 1 ] && cp "$dir/serial.log" "$dir/serial.try1.log"
-done
+}
+LAB_KEEP_TRY1=1 lab_boot "$cfg" "$dir/serial.log" boot
 rm -f "$dir/initrd.gz"
-sed -n '/^=== ARCHIVE BEGIN/,/^=== ARCHIVE END/p' "$dir/serial.log" | tr -d '\r' | grep -v '^===' |
-	base64 -d 2>/dev/null | tar xzf - -C "$dir/out" 2>/dev/null
-if python3 "$here/check_vmm.py" "$dir/out" "$vendor" > "$dir/check.txt" 2>&1; then
-	res=ok
-fi
-{
-	echo "  LAB      $cfg $res ($(( $(date +%s) - t ))s, $(grep -c '^ok ' "$dir/check.txt") checks passed, $(grep -c '^FAIL ' "$dir/check.txt") failed)"
-	grep -E '^(FAIL|PROVEN) ' "$dir/check.txt" | sed 's/^/           | /'
-} > "$dir/result.txt"
-[ $res = ok ]
+lab_unpack "$dir/serial.log" "$dir/out"
+lab_check "$cfg" "$dir" "$t" "$here/check_vmm.py" "$dir/out" "$vendor"
