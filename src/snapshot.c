@@ -2138,27 +2138,39 @@ char *it_qemu_name_from_arg(const char *arg)
 	return res;
 }
 
-char *it_vmm_name_from_cmdline(const char *buf, size_t len)
+char *it_vmm_name_from_cmdline(const char *in, size_t len)
 {
+	/* /proc/PID/cmdline read into a fixed buffer may end inside an
+	 * argument: work on a copy that is always terminated */
+	char *buf = malloc(len + 1), *res = NULL;
 	size_t i = 0;
 
+	if (!buf)
+		return NULL;
+	memcpy(buf, in, len);
+	buf[len] = '\0';
 	while (i < len) {
 		const char *a = buf + i;
-		size_t l = strnlen(a, len - i);
+		size_t l = strlen(a);
 		size_t next = i + l + 1;
 
 		if (!strcmp(a, "-name") || !strcmp(a, "--name")) {
 			if (next < len)
-				return it_qemu_name_from_arg(buf + next);
-			return NULL;
+				res = it_qemu_name_from_arg(buf + next);
+			break;
 		}
-		if (!strncmp(a, "-name=", 6))
-			return it_qemu_name_from_arg(a + 6);
-		if (!strncmp(a, "--name=", 7))
-			return it_qemu_name_from_arg(a + 7);
+		if (!strncmp(a, "-name=", 6)) {
+			res = it_qemu_name_from_arg(a + 6);
+			break;
+		}
+		if (!strncmp(a, "--name=", 7)) {
+			res = it_qemu_name_from_arg(a + 7);
+			break;
+		}
 		i = next;
 	}
-	return NULL;
+	free(buf);
+	return res;
 }
 
 static void vmm_fd_free(struct it_vmm_fd *f)

@@ -866,6 +866,25 @@ static void test_qemu_names(void **state)
 	free(n);
 	assert_null(it_vmm_name_from_cmdline(cmd2, sizeof(cmd2) - 1));
 	assert_null(it_vmm_name_from_cmdline(cmd3, sizeof(cmd3) - 1));
+
+	/* a command line cut short by the reader's buffer: the last argument
+	 * has no terminator, and no byte past len may be read (ASan) */
+	{
+		static const char full[] = "qemu\0-name=guest=cut,debug-threads=on";
+		char *heap = malloc(sizeof(full) - 1);
+
+		assert_non_null(heap);
+		memcpy(heap, full, sizeof(full) - 1);
+		n = it_vmm_name_from_cmdline(heap, sizeof(full) - 1);
+		assert_string_equal(n, "cut");
+		free(n);
+		/* cut inside "-name": no name, no overread */
+		assert_null(it_vmm_name_from_cmdline(heap, 8));
+		/* "-name" as the last, unterminated argument */
+		memcpy(heap, "qemu\0-name", 10);
+		assert_null(it_vmm_name_from_cmdline(heap, 10));
+		free(heap);
+	}
 }
 
 static void test_vmm_scan(void **state)
