@@ -17,7 +17,8 @@
 #
 # The VMM is offered 1M/s; with the tracer attached its own thread pays the
 # BPF programs' ~0.45-0.9 us per KVM_SIGNAL_MSI, and on the 2-core CI machine
-# it reached 0.75-1.0M/s in the last runs (every one without a loss).  A run
+# it reached 0.75-1.0M/s (0.86-0.95M/s since the injection hooks are tp_btf;
+# two VMM threads at 0.5M/s each: 0.90-0.98M/s), every run without a loss.  A run
 # below LIVE_MIN_RATE proves nothing about the rate and is repeated once;
 # the loss and count checks are never relaxed.
 #   LIVE_RING_MB=M   the stream's ring buffer (default 32)
