@@ -132,14 +132,6 @@ int it_ring_wait(struct it_ring *r, int timeout_ms)
 	return n > 0;
 }
 
-size_t it_ring_pending(const struct it_ring *r)
-{
-	unsigned long prod = __atomic_load_n(r->producer_pos, __ATOMIC_ACQUIRE);
-	unsigned long cons = __atomic_load_n(r->consumer_pos, __ATOMIC_ACQUIRE);
-
-	return prod - cons;
-}
-
 void it_ring_free(struct it_ring *r)
 {
 	if (!r)

@@ -28,8 +28,6 @@ int it_ring_open(struct it_ring **out, int map_fd);
 int it_ring_consume(struct it_ring *r, it_ring_fn fn, void *ctx);
 /* 1 when woken, 0 on timeout or signal, -errno on error. */
 int it_ring_wait(struct it_ring *r, int timeout_ms);
-/* Bytes committed or reserved and not yet consumed. */
-size_t it_ring_pending(const struct it_ring *r);
 void it_ring_free(struct it_ring *r);
 
 #endif
