@@ -203,9 +203,11 @@ int it_live_open(struct it_live **out, const struct it_live_opts *o, char *err, 
 
 	/* BTF-typed raw tracepoints (bt_* twins, see bpf/kvm.bpf.h) first;
 	 * when the kernel refuses them, the perf tracepoints */
+	const char *no_btf = getenv("IRQTRAIL_NO_TP_BTF");
+
 	ret = -EINVAL;
 	for (int attempt = 0; attempt < 2 && ret; attempt++) {
-		bool use_btf = attempt == 0 && !getenv("IRQTRAIL_NO_TP_BTF");
+		bool use_btf = attempt == 0 && !(no_btf && !strcmp(no_btf, "1"));
 
 		ret = open_load(l, o, use_btf);
 		if (ret && !l->nbtf)
