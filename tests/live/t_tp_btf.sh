@@ -27,11 +27,11 @@ done
 echo "kernel BTF describes kvm_msi_set_irq: $have_btf"
 
 for way in btf perf; do
-	env=()
-	[ $way = perf ] && env=(IRQTRAIL_NO_TP_BTF=1)
 	[ $way = btf ] && [ $have_btf = 0 ] && { echo "btf: not offered by this kernel, checked as the fallback only"; continue; }
+	unset IRQTRAIL_NO_TP_BTF
+	[ $way = perf ] && export IRQTRAIL_NO_TP_BTF=1
 
-	env "${env[@]}" "$IRQTRAIL" doctor -j > "$W/doctor.$way.json" 2> "$W/doctor.$way.err" ||
+	"$IRQTRAIL" doctor -j > "$W/doctor.$way.json" 2> "$W/doctor.$way.err" ||
 		fail "$way: doctor -j exited $?: $(head -c 400 "$W/doctor.$way.err")"
 	want="attached (BTF-typed raw tracepoint)"
 	[ $way = perf ] && want="attached"
@@ -47,8 +47,6 @@ for name in ("kvm:kvm_msi_set_irq", "kvm:kvm_apic_accept_irq"):
 sys.exit(0 if ok else 1)
 EOF
 
-	unset IRQTRAIL_NO_TP_BTF
-	[ $way = perf ] && export IRQTRAIL_NO_TP_BTF=1
 	rm -f "$W/go"
 	"$ITVMM" --wait-start "$W/go" --vcpus 2 --route 40:0xfee00000:0x0041 --irqfd 40 --fire-irqfd 40:3000 \
 		--signal 0xfee01000:0x0052:4000 > "$W/vmm.json" 2> "$W/vmm.err" &
@@ -61,7 +59,6 @@ EOF
 	wait "$vp" || fail "$way: itvmm exited $?: $(head -c 400 "$W/vmm.err")"
 	wait_stream
 	assert_stream_clean
-	unset IRQTRAIL_NO_TP_BTF
 	python3 - "$way" "$W/progs.$way.json" "$W/vmm.json" "$W/stream.jsonl" <<'EOF' || exit 1
 import json, sys
 from collections import Counter
